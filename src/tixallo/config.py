@@ -1,0 +1,70 @@
+"""Settings: the only module that reads the environment (prefix ``TIXALLO_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("var") / "tixallo.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIXALLO_", extra="ignore")
+
+    database_url: str = ""
+    redis_url: str = ""
+    # "100/60" reads as 100 requests per 60-second moving window, as both API documents promise.
+    rate_limit: str = "100/60"
+    # Failed authentications allowed per client address per moving window, "COUNT/SECONDS".
+    failed_auth_rate_limit: str = "20/60"
+    max_body_bytes: int = 1024 * 1024
+    idempotency_ttl_seconds: int = 24 * 3600
+    key_rotation_grace_seconds: int = 24 * 3600
+    # An API key lookup is cached in process this long; revocation in another process is
+    # seen at most this late (revocation in the same process is immediate).
+    key_cache_seconds: float = 5.0
+    # NoDecode: the environment gives "2,8,32" (split below), not JSON.
+    webhook_retry_delays: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [2.0, 8.0, 32.0]
+    )
+    webhook_breaker_threshold: int = 10
+    webhook_timeout_seconds: float = 10.0
+    webhook_allow_private: bool = False
+    # Run the webhook worker inside each server process; unset means on for the embedded
+    # SQLite default, off on PostgreSQL (run `tixallo worker` processes there).
+    run_worker_in_process: bool | None = None
+    signup: bool = True
+    # Events (and feed cursors) older than this are gone; an older cursor answers 410.
+    event_retention_days: int = 30
+    secret_key: str = ""
+    log_format: str = "auto"
+    # Benchmarks only (bench/): mount GET /bench/ceiling, a constant ticket-sized JSON with no
+    # database and no auth, the throughput ceiling every endpoint is compared with. Off by default.
+    bench_ceiling: bool = False
+
+    @field_validator("webhook_retry_delays", mode="before")
+    @classmethod
+    def _split_delays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [float(part) for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file under ./var/ when none is set."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

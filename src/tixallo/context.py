@@ -1,0 +1,33 @@
+"""The caller's context, passed to every service call so tenancy cannot be forgotten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ALL_SCOPES = (
+    "tickets:read",
+    "tickets:write",
+    "chat:read",
+    "chat:write",
+    "customers:read",
+    "customers:write",
+    "webhooks:read",
+    "webhooks:write",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """Who is acting, in which workspace, allowed to do what.
+
+    ``actor`` is ``"key:<id>"`` for an API key, ``"member:<id>"`` for a signed-in agent, or
+    ``"system"`` for the CLI and background jobs.
+    """
+
+    workspace_id: str
+    actor: str = "system"
+    scopes: frozenset[str] = field(default_factory=lambda: frozenset({"*"}))
+    member_id: str | None = None
+
+    def has_scope(self, scope: str) -> bool:
+        return "*" in self.scopes or scope in self.scopes

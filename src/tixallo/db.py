@@ -1,0 +1,151 @@
+"""Engine, sessions and the shared column types.
+
+Sessions come in two kinds. A *read* session begins a deferred transaction; a *write* session
+begins ``BEGIN IMMEDIATE`` on SQLite, so a write transaction takes the file's write lock up
+front instead of failing half-way with "database is locked" when another writer got there
+first. On PostgreSQL both are ordinary READ COMMITTED transactions.
+
+Services only ``flush()``; whoever opened the session (a request, a CLI command, a worker job)
+commits, so one use case is one transaction, its outbox event included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+from tixallo.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC without a zone (portable across SQLite and PostgreSQL), returns aware UTC.
+
+    SQLite keeps datetimes as fixed-width text, so ordering and range comparisons stay correct
+    as long as every value is normalised to UTC first, which this type guarantees.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Database:
+    """One engine and its session factories, created from settings."""
+
+    def __init__(self, settings: Settings, **engine_kwargs: Any) -> None:
+        url = settings.effective_database_url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            _ensure_sqlite_directory(url)
+            engine_kwargs.setdefault("connect_args", {"timeout": 30})
+        else:
+            engine_kwargs.setdefault("pool_size", 20)
+            engine_kwargs.setdefault("max_overflow", 10)
+            engine_kwargs.setdefault("pool_pre_ping", False)
+        self.engine: AsyncEngine = create_async_engine(url, **engine_kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self.read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.write_sessions = async_sessionmaker(
+            self.engine.execution_options(tixallo_write=True), expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction commits when the block ends and rolls back on error."""
+        factory = self.write_sessions if write else self.read_sessions
+        async with factory() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    path = url.split(":///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own
+        # transaction handling would issue a deferred BEGIN behind our back).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit that returned is on disk, which the outbox's promise needs.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get("tixallo_write"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def insert_ignoring_conflict(
+    session: AsyncSession, table: Any, values: dict[str, Any], conflict_columns: list[str]
+) -> Any:
+    """An INSERT that does nothing when a unique key already holds the row.
+
+    Find-or-create under concurrency needs this: two requests creating the same customer must
+    not fail with a unique violation, the second simply finds the first one's row.
+    """
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return (
+            pg_insert(table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=conflict_columns)
+        )
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (
+        sqlite_insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+    )

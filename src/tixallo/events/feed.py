@@ -1,0 +1,195 @@
+"""The event feed: the outbox read in commit order, resumable by cursor.
+
+Rows of the outbox get their ids when inserted but become visible when their transaction
+commits, so paging by id (or by time) can pass over an event whose transaction commits
+late, and never see it. The feed pages by ``position`` instead, a number the sequencer
+hands out only to events already committed, one sequencer at a time (the lock on the
+``feed_sequence`` row; on SQLite ``BEGIN IMMEDIATE``). A position therefore becomes
+visible only after every smaller one is, and a reader that remembers its last position
+misses nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tixallo import clock
+from tixallo.context import Ctx
+from tixallo.db import Database, insert_ignoring_conflict
+from tixallo.errors import Forbidden, Gone, Invalid
+from tixallo.events.models import Event, FeedSequence
+from tixallo.events.service import EVENT_TYPES
+
+SEQUENCE_BATCH = 1000
+DEFAULT_RETENTION = timedelta(days=30)
+
+# An event type is readable with the read scope of its resource.
+SCOPE_BY_PREFIX = {"ticket.": "tickets:read", "customer.": "customers:read", "chat.": "chat:read"}
+
+
+def scope_for(event_type: str) -> str:
+    return next(scope for prefix, scope in SCOPE_BY_PREFIX.items() if event_type.startswith(prefix))
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCursor:
+    """A position in the feed and when it was handed out (cursors expire with retention)."""
+
+    position: int
+    issued_at: datetime
+
+    def encode(self) -> str:
+        raw = f"{self.position}:{int(self.issued_at.timestamp())}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str) -> FeedCursor:
+        try:
+            raw = base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode()).decode()
+            position, issued = raw.split(":")
+            return cls(int(position), datetime.fromtimestamp(int(issued), UTC))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Invalid("after is not a cursor this feed returned.", param="after") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    events: list[Event]
+    next_cursor: FeedCursor
+    has_more: bool
+
+
+async def sequence_events(session: AsyncSession) -> int:
+    """Give feed positions to committed events that have none, oldest first. Run it in a
+    write transaction of its own; concurrent calls wait for each other on the counter row."""
+    stmt = select(FeedSequence.last_position).where(FeedSequence.id == 1).with_for_update()
+    last = (await session.execute(stmt)).scalar()
+    if last is None:  # the migration seeds the row; recreate it if it was wiped
+        await session.execute(
+            insert_ignoring_conflict(
+                session, FeedSequence.__table__, {"id": 1, "last_position": 0}, ["id"]
+            )
+        )
+        last = int((await session.execute(stmt)).scalar_one())
+    pending = (
+        (
+            await session.execute(
+                select(Event.id)
+                .where(Event.position.is_(None))
+                .order_by(Event.created_at, Event.id)
+                .limit(SEQUENCE_BATCH)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not pending:
+        return 0
+    await session.execute(
+        update(Event),
+        [{"id": event_id, "position": last + n} for n, event_id in enumerate(pending, 1)],
+    )
+    await session.execute(
+        update(FeedSequence).where(FeedSequence.id == 1).values(last_position=last + len(pending))
+    )
+    return len(pending)
+
+
+async def has_unsequenced(session: AsyncSession) -> bool:
+    stmt = select(Event.id).where(Event.position.is_(None)).limit(1)
+    return (await session.execute(stmt)).first() is not None
+
+
+DEADLOCK_RETRIES = 3
+
+
+async def catch_up(db: Database) -> int:
+    """Sequence everything committed so far (a cheap read when there is nothing to do).
+    A deadlock (which the schema avoids, see ``ix_events_feed``) is retried, not raised."""
+    total = 0
+    while True:
+        async with db.transaction(write=False) as session:
+            if not await has_unsequenced(session):
+                return total
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                async with db.transaction(write=True) as session:
+                    done = await sequence_events(session)
+                break
+            except DBAPIError as exc:
+                deadlocked = getattr(exc.orig, "sqlstate", None) == "40P01"
+                if not deadlocked or attempt == DEADLOCK_RETRIES - 1:
+                    raise
+        total += done
+        if done < SEQUENCE_BATCH:
+            return total
+
+
+def check_types(ctx: Ctx, requested: list[str] | None) -> list[str]:
+    """The event types to read: those asked for (each needs its resource's read scope), or
+    every type the key may read."""
+    if requested:
+        unknown = [t for t in requested if t not in EVENT_TYPES]
+        if unknown:
+            raise Invalid(
+                f"Unknown event type(s): {', '.join(unknown)}. Known: {', '.join(EVENT_TYPES)}.",
+                param="types",
+            )
+        for event_type in requested:
+            if not ctx.has_scope(scope_for(event_type)):
+                raise Forbidden(
+                    f"Reading {event_type} needs the '{scope_for(event_type)}' scope.",
+                    param="types",
+                )
+        return list(dict.fromkeys(requested))
+    readable = [t for t in EVENT_TYPES if ctx.has_scope(scope_for(t))]
+    if not readable:
+        raise Forbidden("This API key lacks the read scope of every event type.", param="scope")
+    return readable
+
+
+async def read_feed(
+    session: AsyncSession,
+    ctx: Ctx,
+    *,
+    after: FeedCursor | None,
+    types: list[str],
+    limit: int,
+    retention: timedelta = DEFAULT_RETENTION,
+) -> FeedPage:
+    """Events after the cursor, in feed order. ``next_cursor`` is always set: a consumer
+    stores it and passes it back as ``after``; polling refreshes it, so a cursor only
+    expires when it has not been used for longer than the retention."""
+    now = clock.now()
+    if after is not None and after.issued_at < now - retention:
+        days = int(retention.total_seconds() // 86400)
+        raise Gone(
+            f"This cursor is older than the {days}-day retention, so events after it may be gone. "
+            "Re-read the current state (e.g. GET /api/v1/tickets?sort=updated_at), then follow "
+            "the feed from a fresh cursor.",
+            param="after",
+        )
+    start = after.position if after is not None else 0
+    stmt = (
+        select(Event)
+        .where(
+            Event.workspace_id == ctx.workspace_id,
+            Event.position.is_not(None),
+            Event.position > start,
+            Event.type.in_(types),
+        )
+        .order_by(Event.position)
+        .limit(limit + 1)
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    has_more = len(rows) > limit
+    events = rows[:limit]
+    last = events[-1].position if events else start
+    assert last is not None
+    return FeedPage(events, FeedCursor(last, now), has_more)

@@ -1,0 +1,374 @@
+"""Ticket and message queries. Every read starts from :func:`tickets_of` or
+:func:`messages_of`, which already filter on the caller's workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, and_, exists, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from tixallo.context import Ctx
+from tixallo.customers.models import Company, Customer
+from tixallo.events.models import Event
+from tixallo.pagination import Cursor, Page, page_from
+from tixallo.tickets.models import Message, Ticket, TicketTag
+from tixallo.tickets.public import MessageView, TicketView
+from tixallo.workspaces.models import Member, User
+
+AssigneeUser = aliased(User, name="assignee_user")
+AuthorMember = aliased(Member, name="author_member")
+AuthorUser = aliased(User, name="author_user")
+AuthorCustomer = aliased(Customer, name="author_customer")
+
+
+TicketRow = Select[Ticket, Customer, Company, Member, User]
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
+
+
+def tickets_of(ctx: Ctx) -> TicketRow:
+    """Tickets of the caller's workspace, with customer, company and assignee joined."""
+    return (
+        select(Ticket, Customer, Company, Member, AssigneeUser)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .outerjoin(Company, Company.id == Customer.company_id)
+        .outerjoin(Member, Member.id == Ticket.assignee_id)
+        .outerjoin(AssigneeUser, AssigneeUser.id == Member.user_id)
+        .where(Ticket.workspace_id == ctx.workspace_id)
+    )
+
+
+def messages_of(ctx: Ctx) -> Select[Message, Customer, Member, User]:
+    return (
+        select(Message, AuthorCustomer, AuthorMember, AuthorUser)
+        .outerjoin(AuthorCustomer, AuthorCustomer.id == Message.author_customer_id)
+        .outerjoin(AuthorMember, AuthorMember.id == Message.author_member_id)
+        .outerjoin(AuthorUser, AuthorUser.id == AuthorMember.user_id)
+        .where(Message.workspace_id == ctx.workspace_id)
+    )
+
+
+def _ticket_view(row: Any) -> TicketView:
+    return TicketView(row[0], row[1], row[2], row[3], row[4])
+
+
+def _message_view(row: Any) -> MessageView:
+    return MessageView(row[0], row[1], row[2], row[3])
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilters:
+    status: str | None = None
+    priority: str | None = None
+    tag: str | None = None
+    assignee_id: str | None = None
+    unassigned: bool = False
+    customer_email: str | None = None
+    customer_id: str | None = None
+    inbox_id: str | None = None
+    updated_since: datetime | None = None
+
+
+async def get_ticket(session: AsyncSession, ctx: Ctx, ticket_id: str) -> TicketView | None:
+    row = (await session.execute(tickets_of(ctx).where(Ticket.id == ticket_id))).first()
+    return _ticket_view(row) if row else None
+
+
+async def list_tickets(
+    session: AsyncSession,
+    ctx: Ctx,
+    filters: TicketFilters,
+    *,
+    limit: int,
+    cursor: Cursor | None,
+    sort: str = "created_at",
+) -> Page[TicketView]:
+    """Newest first by ``created_at``, or oldest change first by ``updated_at`` (for sync)."""
+    stmt = list_tickets_statement(ctx, filters, limit=limit, cursor=cursor, sort=sort)
+    rows = [_ticket_view(r) for r in (await session.execute(stmt)).all()]
+
+    def cursor_of(view: TicketView) -> Cursor:
+        at = view.ticket.updated_at if sort == "updated_at" else view.ticket.created_at
+        return Cursor(at, view.ticket.id)
+
+    return page_from(rows, limit, cursor_of)
+
+
+def list_tickets_statement(
+    ctx: Ctx,
+    filters: TicketFilters,
+    *,
+    limit: int,
+    cursor: Cursor | None,
+    sort: str = "created_at",
+) -> TicketRow:
+    """The keyset query behind :func:`list_tickets` (``limit + 1`` rows), public so that
+    ``tests/bench_plans`` can EXPLAIN exactly what the API runs."""
+    if filters.tag is not None and sort != "updated_at":
+        return _by_tag_statement(ctx, filters, filters.tag, limit=limit, cursor=cursor)
+    stmt = _filtered(tickets_of(ctx), ctx, filters)
+    if sort == "updated_at":
+        if cursor is not None:
+            stmt = stmt.where(tuple_(Ticket.updated_at, Ticket.id) > (cursor.at, cursor.id))
+        stmt = stmt.order_by(Ticket.updated_at.asc(), Ticket.id.asc())
+    else:
+        if cursor is not None:
+            stmt = stmt.where(tuple_(Ticket.created_at, Ticket.id) < (cursor.at, cursor.id))
+        stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    return stmt.limit(limit + 1)
+
+
+def _by_tag_statement(
+    ctx: Ctx, filters: TicketFilters, tag: str, *, limit: int, cursor: Cursor | None
+) -> TicketRow:
+    """Newest first with a tag: joined to the tag's rows and keyset-paged on *their*
+    (created_at, ticket_id), which are the ticket's (created_at is copied when the tag is
+    set and never changes), so ix_ticket_tags_keyset yields the page in order however rare
+    the tag and however deep the cursor; an EXISTS filter instead walks every newer ticket
+    or hash-joins over all of them. (The copy is not also written as a join condition: the
+    planner would then misjudge the join as yielding one row and sort the whole tag.)
+    (ticket_id, tag) is the key of ticket_tags, so the join cannot repeat a ticket."""
+    stmt = _filtered(tickets_of(ctx), ctx, replace(filters, tag=None)).join(
+        TicketTag,
+        and_(
+            TicketTag.workspace_id == ctx.workspace_id,
+            TicketTag.tag == tag,
+            TicketTag.ticket_id == Ticket.id,
+        ),
+    )
+    if cursor is not None:
+        stmt = stmt.where(
+            tuple_(TicketTag.created_at, TicketTag.ticket_id) < (cursor.at, cursor.id)
+        )
+    return stmt.order_by(TicketTag.created_at.desc(), TicketTag.ticket_id.desc()).limit(limit + 1)
+
+
+async def count_tickets(session: AsyncSession, ctx: Ctx, filters: TicketFilters) -> int:
+    """The number of matching tickets (the external API's ``total``). Customers are joined
+    only when the filter needs them, so the count is answered from the tickets index."""
+    base = select(func.count()).select_from(Ticket)
+    if filters.customer_email is not None:
+        base = base.join(Customer, Customer.id == Ticket.customer_id)
+    stmt = _filtered(base.where(Ticket.workspace_id == ctx.workspace_id), ctx, filters)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def list_tickets_by_offset(
+    session: AsyncSession, ctx: Ctx, filters: TicketFilters, *, limit: int, offset: int
+) -> list[TicketView]:
+    stmt = (
+        _filtered(tickets_of(ctx), ctx, filters)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_ticket_view(r) for r in (await session.execute(stmt)).all()]
+
+
+def _filtered(stmt: S, ctx: Ctx, f: TicketFilters) -> S:
+    if f.status is not None:
+        stmt = stmt.where(Ticket.status == f.status)
+    if f.priority is not None:
+        stmt = stmt.where(Ticket.priority == f.priority)
+    if f.assignee_id is not None:
+        stmt = stmt.where(Ticket.assignee_id == f.assignee_id)
+    if f.unassigned:
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    if f.inbox_id is not None:
+        stmt = stmt.where(Ticket.inbox_id == f.inbox_id)
+    if f.customer_id is not None:
+        stmt = stmt.where(Ticket.customer_id == f.customer_id)
+    if f.customer_email is not None:
+        stmt = stmt.where(Customer.email == f.customer_email)
+    if f.updated_since is not None:
+        stmt = stmt.where(Ticket.updated_at >= f.updated_since)
+    if f.tag is not None:
+        stmt = stmt.where(
+            exists().where(
+                and_(
+                    TicketTag.workspace_id == ctx.workspace_id,
+                    TicketTag.tag == f.tag,
+                    TicketTag.ticket_id == Ticket.id,
+                )
+            )
+        )
+    return stmt
+
+
+async def list_messages(
+    session: AsyncSession,
+    ctx: Ctx,
+    ticket_id: str,
+    *,
+    include_internal: bool,
+    limit: int | None = None,
+    cursor: Cursor | None = None,
+) -> Page[MessageView]:
+    """Oldest first. ``include_internal`` is for the agent app only."""
+    stmt = messages_of(ctx).where(Message.ticket_id == ticket_id)
+    if not include_internal:
+        stmt = stmt.where(Message.internal.is_(False))
+    if cursor is not None:
+        stmt = stmt.where(tuple_(Message.created_at, Message.id) > (cursor.at, cursor.id))
+    stmt = stmt.order_by(Message.created_at.asc(), Message.id.asc())
+    if limit is None:
+        return Page([_message_view(r) for r in (await session.execute(stmt)).all()], None)
+    rows = [_message_view(r) for r in (await session.execute(stmt.limit(limit + 1))).all()]
+    return page_from(rows, limit, lambda v: Cursor(v.message.created_at, v.message.id))
+
+
+async def get_message(session: AsyncSession, ctx: Ctx, message_id: str) -> MessageView:
+    row = (await session.execute(messages_of(ctx).where(Message.id == message_id))).one()
+    return _message_view(row)
+
+
+async def get_ticket_by_number(session: AsyncSession, ctx: Ctx, number: int) -> TicketView | None:
+    row = (await session.execute(tickets_of(ctx).where(Ticket.number == number))).first()
+    return _ticket_view(row) if row else None
+
+
+# --- used by the agent app -----------------------------------------------------------------
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+async def list_queue(
+    session: AsyncSession,
+    ctx: Ctx,
+    filters: TicketFilters,
+    *,
+    statuses: tuple[str, ...] | None,
+    query: str | None,
+    company_id: str | None = None,
+    limit: int,
+    cursor: Cursor | None,
+) -> Page[TicketView]:
+    """The agent app's queue: newest first, keyset-paged on (created_at, id) like
+    :func:`list_tickets`, restricted to ``statuses`` (a view such as "open" spans several).
+
+    ``query`` searches subjects and message bodies (internal notes too: agents see them)
+    with a case-insensitive LIKE. That scans; it is fine for thousands of tickets and is
+    the place to switch to PostgreSQL full-text search / SQLite FTS5 when it is not.
+    """
+    stmt = _filtered(tickets_of(ctx), ctx, filters)
+    if statuses:
+        stmt = stmt.where(Ticket.status.in_(statuses))
+    if company_id is not None:
+        stmt = stmt.where(Customer.company_id == company_id)
+    if query:
+        pattern = _like_pattern(query)
+        in_messages = exists().where(
+            and_(
+                Message.workspace_id == ctx.workspace_id,
+                Message.ticket_id == Ticket.id,
+                func.lower(Message.body).like(pattern, escape="\\"),
+            )
+        )
+        stmt = stmt.where(func.lower(Ticket.subject).like(pattern, escape="\\") | in_messages)
+    if cursor is not None:
+        stmt = stmt.where(tuple_(Ticket.created_at, Ticket.id) < (cursor.at, cursor.id))
+    stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit + 1)
+    rows = [_ticket_view(r) for r in (await session.execute(stmt)).all()]
+    return page_from(rows, limit, lambda v: Cursor(v.ticket.created_at, v.ticket.id))
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCounts:
+    by_status: dict[str, int]
+    by_priority_open: dict[str, int]
+
+
+async def count_by_status_and_priority(
+    session: AsyncSession, ctx: Ctx, open_statuses: tuple[str, ...]
+) -> TicketCounts:
+    base = select(func.count()).select_from(Ticket).where(Ticket.workspace_id == ctx.workspace_id)
+    status_stmt = base.add_columns(Ticket.status).group_by(Ticket.status)
+    by_status = {str(status): int(n) for n, status in (await session.execute(status_stmt)).all()}
+    priority_stmt = (
+        base.add_columns(Ticket.priority)
+        .where(Ticket.status.in_(open_statuses))
+        .group_by(Ticket.priority)
+    )
+    by_priority = {
+        str(priority): int(n) for n, priority in (await session.execute(priority_stmt)).all()
+    }
+    return TicketCounts(by_status=by_status, by_priority_open=by_priority)
+
+
+async def created_per_day(session: AsyncSession, ctx: Ctx, since: datetime) -> dict[date, int]:
+    """Tickets created per UTC day since ``since``, counted by the database (both SQLite and
+    PostgreSQL have ``date()``; stored times are UTC)."""
+    day = func.date(Ticket.created_at)
+    stmt = (
+        select(day, func.count())
+        .where(Ticket.workspace_id == ctx.workspace_id, Ticket.created_at >= since)
+        .group_by(day)
+    )
+    return {date.fromisoformat(str(d)[:10]): int(n) for d, n in (await session.execute(stmt)).all()}
+
+
+async def first_member_replies(
+    session: AsyncSession, ctx: Ctx, since: datetime
+) -> list[tuple[datetime, datetime]]:
+    """(created at, first public reply by a member) of each ticket created since ``since``
+    that has such a reply: the first-response times."""
+    first = func.min(Message.created_at)
+    stmt = (
+        select(Ticket.created_at, first)
+        .join(Message, Message.ticket_id == Ticket.id)
+        .where(
+            Ticket.workspace_id == ctx.workspace_id,
+            Ticket.created_at >= since,
+            Message.workspace_id == ctx.workspace_id,
+            Message.author_member_id.is_not(None),
+            Message.internal.is_(False),
+        )
+        .group_by(Ticket.id, Ticket.created_at)
+    )
+    return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]
+
+
+async def resolutions_since(
+    session: AsyncSession, ctx: Ctx, since: datetime
+) -> list[tuple[str, datetime, datetime]]:
+    """(ticket id, ticket created at, resolved at) from the outbox's ``ticket.resolved``
+    events since ``since``: the ticket row keeps no resolution time, the event log does."""
+    stmt = select(Event.data, Event.created_at).where(
+        Event.workspace_id == ctx.workspace_id,
+        Event.type == "ticket.resolved",
+        Event.created_at >= since,
+    )
+    found = []
+    for data, at in (await session.execute(stmt)).all():
+        if isinstance(data, dict) and data.get("id") and data.get("created_at"):
+            created = datetime.fromisoformat(str(data["created_at"]).replace("Z", "+00:00"))
+            found.append((str(data["id"]), created, at))
+    return found
+
+
+async def get_tickets_by_ids(
+    session: AsyncSession, ctx: Ctx, ticket_ids: list[str]
+) -> list[TicketView]:
+    if not ticket_ids:
+        return []
+    stmt = tickets_of(ctx).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.created_at, Ticket.id)
+    return [_ticket_view(r) for r in (await session.execute(stmt)).all()]
+
+
+async def messages_of_tickets(
+    session: AsyncSession, ctx: Ctx, ticket_ids: list[str], *, include_internal: bool
+) -> list[MessageView]:
+    """Messages of several tickets at once, oldest first (for exports)."""
+    if not ticket_ids:
+        return []
+    stmt = messages_of(ctx).where(Message.ticket_id.in_(ticket_ids))
+    if not include_internal:
+        stmt = stmt.where(Message.internal.is_(False))
+    stmt = stmt.order_by(Message.created_at, Message.id)
+    return [_message_view(r) for r in (await session.execute(stmt)).all()]

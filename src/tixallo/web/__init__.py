@@ -1,0 +1,1 @@
+"""The agent app at ``/`` (see :mod:`tixallo.web.app`)."""

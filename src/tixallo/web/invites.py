@@ -1,0 +1,126 @@
+"""Member invites: a one-time link that expires, carrying a role.
+
+Only a hash of the link's token is stored; the link is shown once to the admin who made it.
+Accepting marks the invite used in the same transaction that adds the member, so one link
+adds one member at most.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tixallo import clock, ids
+from tixallo.auth.passwords import MIN_PASSWORD_LENGTH, verify_password
+from tixallo.context import Ctx
+from tixallo.errors import Conflict, Invalid, NotFound
+from tixallo.validation import MAX_NAME, check_choice, check_email, check_text
+from tixallo.web.models import Invite
+from tixallo.web.sessions import hash_token
+from tixallo.workspaces import repository as workspaces_repo
+from tixallo.workspaces.models import ROLES, Member, User, Workspace
+from tixallo.workspaces.service import add_member
+
+INVITE_LIFETIME = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedInvite:
+    invite: Invite
+    token: str
+
+
+def invites_of(ctx: Ctx) -> Select[Invite]:
+    return select(Invite).where(Invite.workspace_id == ctx.workspace_id)
+
+
+async def create_invite(session: AsyncSession, ctx: Ctx, *, email: str, role: str) -> CreatedInvite:
+    email = check_email(email, param="email")
+    role = check_choice(role, ROLES, param="role")
+    if await workspaces_repo.get_member_by_email(session, ctx, email) is not None:
+        raise Conflict(f"{email} is already a member of this workspace.", param="email")
+    token = secrets.token_urlsafe(24)
+    now = clock.now()
+    invite = Invite(
+        id=ids.new_id("inv"),
+        workspace_id=ctx.workspace_id,
+        token_hash=hash_token(token),
+        email=email,
+        role=role,
+        invited_by_member_id=ctx.member_id,
+        created_at=now,
+        expires_at=now + INVITE_LIFETIME,
+        accepted_at=None,
+    )
+    session.add(invite)
+    await session.flush()
+    return CreatedInvite(invite=invite, token=token)
+
+
+async def list_pending(session: AsyncSession, ctx: Ctx) -> list[Invite]:
+    stmt = (
+        invites_of(ctx)
+        .where(Invite.accepted_at.is_(None), Invite.expires_at > clock.now())
+        .order_by(Invite.created_at.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def revoke_invite(session: AsyncSession, ctx: Ctx, invite_id: str) -> None:
+    invite = (await session.execute(invites_of(ctx).where(Invite.id == invite_id))).scalar()
+    if invite is None:
+        raise NotFound("invite", invite_id)
+    await session.delete(invite)
+    await session.flush()
+
+
+async def find_invite(session: AsyncSession, token: str) -> tuple[Invite, Workspace, bool]:
+    """The open invite behind a link, its workspace, and whether its email already has an
+    account. Used, expired and unknown links are all simply not found."""
+    stmt = (
+        select(Invite, Workspace)
+        .join(Workspace, Workspace.id == Invite.workspace_id)
+        .where(Invite.token_hash == hash_token(token))
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None or row[0].accepted_at is not None or row[0].expires_at <= clock.now():
+        raise NotFound("invite")
+    existing = (await session.execute(select(User.id).where(User.email == row[0].email))).first()
+    return row[0], row[1], existing is not None
+
+
+async def accept_invite(
+    session: AsyncSession, token: str, *, name: str, password: str
+) -> tuple[Member, User]:
+    """Join the workspace. A new person chooses a password; someone who already has an
+    account proves it with their current password."""
+    invite, _workspace, has_account = await find_invite(session, token)
+    claimed = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
+        .values(accepted_at=clock.now())
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound("invite")
+    if has_account:
+        user = (await session.execute(select(User).where(User.email == invite.email))).scalar_one()
+        if not verify_password(user.password_hash, password):
+            raise Invalid("The password is not right for this account.", param="password")
+    elif len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
+            param="password",
+        )
+    display = check_text(name or invite.email.split("@", 1)[0], param="name", max_length=MAX_NAME)
+    return await add_member(
+        session,
+        invite.workspace_id,
+        email=invite.email,
+        name=display,
+        role=invite.role,
+        password=None if has_account else password,
+    )

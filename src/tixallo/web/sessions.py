@@ -1,0 +1,183 @@
+"""Server-side sign-in sessions, the sign-in throttle and the CSRF rules of the agent app.
+
+The cookie holds a random token; the database keeps only its SHA-256. A new session (a new
+id) is made at every sign-in, so a session id planted before sign-in is worthless. Sessions
+end at sign-out, on a password change (every session of that person), when the member is
+removed from the workspace, after ``IDLE`` without use and at ``LIFETIME`` at the latest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tixallo import clock
+from tixallo.context import Ctx
+from tixallo.web.models import WebSession
+from tixallo.workspaces.models import Member, User, Workspace
+
+COOKIE = "tixallo_session"
+PRE_COOKIE = "tixallo_csrf"  # double-submit token for the forms shown before sign-in
+LIFETIME = timedelta(days=14)
+IDLE = timedelta(days=3)
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """The signed-in person, in the workspace they are working in."""
+
+    session: WebSession
+    user: User
+    member: Member
+    workspace: Workspace
+    memberships: list[tuple[Member, Workspace]]
+
+    @property
+    def ctx(self) -> Ctx:
+        return Ctx(
+            workspace_id=self.workspace.id,
+            actor=f"member:{self.member.id}",
+            scopes=frozenset({"*"}),
+            member_id=self.member.id,
+        )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.member.role in ("owner", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A session just made; ``token`` goes into the cookie and is never stored."""
+
+    token: str
+    session: WebSession
+
+
+async def start_session(session: AsyncSession, user_id: str, workspace_id: str | None) -> Signed:
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    row = WebSession(
+        id=hash_token(token),
+        user_id=user_id,
+        workspace_id=workspace_id,
+        csrf_token=secrets.token_urlsafe(32),
+        flash=None,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + LIFETIME,
+    )
+    session.add(row)
+    await session.flush()
+    return Signed(token=token, session=row)
+
+
+async def end_session(session: AsyncSession, token: str | None) -> None:
+    if token:
+        await session.execute(delete(WebSession).where(WebSession.id == hash_token(token)))
+
+
+async def end_user_sessions(
+    session: AsyncSession, user_id: str, *, workspace_id: str | None = None
+) -> None:
+    """Every session of a person (a password change), or only those working in one
+    workspace (the member was removed from it)."""
+    stmt = delete(WebSession).where(WebSession.user_id == user_id)
+    if workspace_id is not None:
+        stmt = stmt.where(WebSession.workspace_id == workspace_id)
+    await session.execute(stmt)
+
+
+async def memberships_of(session: AsyncSession, user_id: str) -> list[tuple[Member, Workspace]]:
+    stmt = (
+        select(Member, Workspace)
+        .join(Workspace, Workspace.id == Member.workspace_id)
+        .where(Member.user_id == user_id)
+        .order_by(Workspace.name, Workspace.id)
+    )
+    return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]
+
+
+async def load_agent(session: AsyncSession, token: str | None) -> Agent | None:
+    """The agent behind a session cookie, or None when it is unknown, expired, or the person
+    no longer belongs to any workspace."""
+    if not token:
+        return None
+    row = await session.get(WebSession, hash_token(token))
+    now = clock.now()
+    if row is None or row.expires_at <= now or row.last_seen_at + IDLE <= now:
+        return None
+    user = await session.get(User, row.user_id)
+    if user is None:
+        return None
+    memberships = await memberships_of(session, user.id)
+    if not memberships:
+        return None
+    current = next((m for m in memberships if m[1].id == row.workspace_id), memberships[0])
+    return Agent(row, user, current[0], current[1], memberships)
+
+
+async def touch(session: AsyncSession, row: WebSession) -> None:
+    """Record use at most every few minutes, so reading pages stays mostly write-free."""
+    now = clock.now()
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        await session.execute(
+            update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now)
+        )
+
+
+async def set_workspace(session: AsyncSession, row: WebSession, workspace_id: str) -> None:
+    await session.execute(
+        update(WebSession).where(WebSession.id == row.id).values(workspace_id=workspace_id)
+    )
+
+
+async def set_flash(session: AsyncSession, row: WebSession, message: str | None) -> None:
+    await session.execute(update(WebSession).where(WebSession.id == row.id).values(flash=message))
+
+
+def same_token(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+
+
+class SignInThrottle:
+    """Failed sign-ins counted per address and per account in a moving window.
+
+    In-process memory: with several server processes each keeps its own count, which still
+    bounds guessing to (processes x limit) per window. Redis-backed counting is the
+    production follow-up (the API's rate limiter already has that store).
+    """
+
+    def __init__(self, per_address: str = "20/15minutes", per_account: str = "8/15minutes"):
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.per_address = parse(per_address)
+        self.per_account = parse(per_account)
+
+    def allowed(self, address: str, account: str) -> bool:
+        return self._limiter.test(self.per_address, "addr", address) and self._limiter.test(
+            self.per_account, "acct", account.strip().lower()
+        )
+
+    def failed(self, address: str, account: str) -> None:
+        self._limiter.hit(self.per_address, "addr", address)
+        self._limiter.hit(self.per_account, "acct", account.strip().lower())
+
+    def reset(self) -> None:
+        self._limiter.storage.reset()
+
+
+throttle = SignInThrottle()

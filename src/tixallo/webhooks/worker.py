@@ -1,0 +1,457 @@
+"""The delivery loop.
+
+Each round the worker fans new outbox events out into deliveries (fanout.py), then claims
+endpoints that have deliveries due: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL
+(SQLite serialises write transactions, so the same statements are safe there too), and
+writes a lease (``lease_owner``, ``lease_until``) on each. One task per claimed endpoint
+sends its due deliveries one after another, oldest event first, recording every attempt in
+its own transaction and renewing the lease each time. So:
+
+- one endpoint is served by one worker at a time: its events go out in order, and two
+  workers never send the same attempt;
+- a hanging receiver holds only its own task (each attempt is bounded by the timeout);
+  other endpoints are served by other tasks;
+- a worker killed mid-delivery leaves its lease behind; it expires
+  (``2 * timeout + 5 s``) and another worker, or the same one restarted, sends what was
+  pending. An attempt whose answer was not recorded is sent again: delivery is at least
+  once, and ``webhook-id`` lets receivers drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tixallo import clock, ids
+from tixallo.config import Settings
+from tixallo.db import Database, UTCDateTime
+from tixallo.events.models import Event
+from tixallo.events.service import event_payload
+from tixallo.webhooks import fanout, sealing, sender, signing
+from tixallo.webhooks.models import (
+    FAILED,
+    PENDING,
+    SUCCEEDED,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+log = logging.getLogger("tixallo.webhooks")
+
+SWEEP_INTERVAL = 5.0
+ERROR_BACKOFF = 1.0
+RECORD_BATCH = 500
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class _Due:
+    delivery_id: str
+    event_id: str
+    body: bytes
+    # The due time it was loaded with: a redeliver or enable meanwhile changes it.
+    due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    endpoint_id: str
+    workspace_id: str
+    item: _Due
+    outcome: sender.Outcome
+    done: asyncio.Future[bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    url: str
+    secret: str | None
+    workspace_id: str
+    items: list[_Due]
+
+
+class Worker:
+    """Delivers webhooks until :meth:`stop` is called. Safe to run in many processes."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        poll_interval: float = 0.1,
+        max_endpoints: int = 64,
+        batch_size: int = 20,
+        worker_id: str | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.poll_interval = poll_interval
+        self.max_endpoints = max_endpoints
+        self.batch_size = batch_size
+        self.worker_id = (
+            worker_id or f"{socket.gethostname()[:30]}:{os.getpid()}:{ids.new_id('w')[-6:]}"
+        )
+        self.lease = timedelta(seconds=settings.webhook_timeout_seconds * 2 + 5)
+        self._stopping = asyncio.Event()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._client: httpx.AsyncClient | None = None
+        self._results: asyncio.Queue[_Result | None] = asyncio.Queue()
+        self._newest: datetime | None = None
+        self._last_sweep = 0.0
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Loop until stopped, then let running sends finish and release the leases."""
+        self._client = sender.new_client(self.settings.webhook_timeout_seconds)
+        recorder = asyncio.create_task(self._recorder(), name="webhook recorder")
+        try:
+            while not self._stopping.is_set():
+                try:
+                    busy = await self.run_once()
+                except Exception:  # a database hiccup must not end delivery for good
+                    log.exception("webhook worker round failed; retrying")
+                    busy = False
+                    await self._sleep(ERROR_BACKOFF)
+                    continue
+                if not busy:
+                    await self._sleep(self.poll_interval)
+        finally:
+            if self._tasks:
+                await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+            await self._results.put(None)
+            await recorder
+            await self._client.aclose()
+            self._client = None
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def run_once(self) -> bool:
+        """One round: fan out, claim, start senders. True when it found work."""
+        found = await self._fan_out()
+        free = self.max_endpoints - len(self._tasks)
+        claimed = await self._claim(free) if free > 0 else []
+        for endpoint_id in claimed:
+            task = asyncio.create_task(self._serve(endpoint_id), name=f"webhook {endpoint_id}")
+            self._tasks[endpoint_id] = task
+            task.add_done_callback(self._forget)
+        return found or bool(claimed)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        for key, running in list(self._tasks.items()):
+            if running is task:
+                del self._tasks[key]
+
+    async def _fan_out(self) -> bool:
+        found = False
+        if time.monotonic() - self._last_sweep >= SWEEP_INTERVAL:
+            result = await fanout.fan_out(self.db, None)
+            if result.events < fanout.BATCH:
+                self._last_sweep = time.monotonic()
+            found = result.events > 0
+            self._note(result)
+        if self._newest is None:
+            self._newest = await fanout.swept_until(self.db)
+        result = await fanout.fan_out(self.db, self._newest - fanout.FAST_OVERLAP)
+        self._note(result)
+        return found or result.events > 0
+
+    def _note(self, result: fanout.FanoutResult) -> None:
+        if result.newest is not None and (self._newest is None or result.newest > self._newest):
+            self._newest = result.newest
+
+    def _claimable(self, now: datetime, limit: int) -> Any:
+        due = (
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.endpoint_id == WebhookEndpoint.id,
+                WebhookDelivery.status == PENDING,
+                WebhookDelivery.next_attempt_at <= now,
+            )
+            .exists()
+        )
+        return (
+            select(WebhookEndpoint.id)
+            .where(
+                WebhookEndpoint.enabled.is_(True),
+                or_(WebhookEndpoint.lease_until.is_(None), WebhookEndpoint.lease_until < now),
+                due,
+            )
+            .order_by(
+                func.coalesce(WebhookEndpoint.lease_until, literal(NEVER, UTCDateTime())),
+                WebhookEndpoint.id,
+            )
+            .limit(limit)
+        )
+
+    async def _claim(self, limit: int) -> list[str]:
+        now = clock.now()
+        async with self.db.transaction(write=False) as session:
+            if not (await session.execute(self._claimable(now, 1))).first():
+                return []
+        async with self.db.transaction(write=True) as session:
+            now = clock.now()
+            stmt = self._claimable(now, limit).with_for_update(skip_locked=True, of=WebhookEndpoint)
+            claimed = list((await session.execute(stmt)).scalars())
+            if claimed:
+                await session.execute(
+                    update(WebhookEndpoint)
+                    .where(WebhookEndpoint.id.in_(claimed))
+                    .values(lease_owner=self.worker_id, lease_until=now + self.lease)
+                )
+        return claimed
+
+    async def _serve(self, endpoint_id: str) -> None:
+        try:
+            while not self._stopping.is_set():
+                batch = await self._load(endpoint_id)
+                if batch is None or not batch.items:
+                    return
+                for item in batch.items:
+                    if self._stopping.is_set():
+                        return
+                    outcome = await self._attempt(batch, item)
+                    if not await self._record(endpoint_id, batch.workspace_id, item, outcome):
+                        return
+        except Exception:
+            log.exception("webhook sender for %s failed; its lease will expire", endpoint_id)
+        finally:
+            with contextlib.suppress(Exception):
+                await self._release(endpoint_id)
+
+    async def _attempt(self, batch: _Batch, item: _Due) -> sender.Outcome:
+        assert self._client is not None
+        if batch.secret is None:
+            return sender.Outcome(
+                False, None, "the signing secret cannot be opened (TIXALLO_SECRET_KEY?)", 0
+            )
+        headers = signing.signed_headers(batch.secret, item.event_id, int(time.time()), item.body)
+        return await sender.send(
+            self._client,
+            batch.url,
+            headers,
+            item.body,
+            allow_private=self.settings.webhook_allow_private,
+            timeout=self.settings.webhook_timeout_seconds,
+        )
+
+    async def _load(self, endpoint_id: str) -> _Batch | None:
+        async with self.db.transaction(write=False) as session:
+            endpoint = (
+                await session.execute(
+                    select(WebhookEndpoint).where(
+                        WebhookEndpoint.id == endpoint_id,
+                        WebhookEndpoint.lease_owner == self.worker_id,
+                        WebhookEndpoint.enabled.is_(True),
+                    )
+                )
+            ).scalar_one_or_none()
+            if endpoint is None:
+                return None
+            rows = await session.execute(
+                select(WebhookDelivery.id, WebhookDelivery.next_attempt_at, Event)
+                .join(Event, Event.id == WebhookDelivery.event_id)
+                .where(
+                    WebhookDelivery.endpoint_id == endpoint_id,
+                    WebhookDelivery.status == PENDING,
+                    WebhookDelivery.next_attempt_at <= clock.now(),
+                )
+                .order_by(WebhookDelivery.event_created_at, WebhookDelivery.event_id)
+                .limit(self.batch_size)
+            )
+            items = [
+                _Due(delivery_id, event.id, signing.encode_body(event_payload(event)), due)
+                for delivery_id, due, event in rows
+            ]
+        try:
+            secret: str | None = sealing.open_sealed(
+                endpoint.secret_sealed, self.settings.secret_key
+            )
+        except (sealing.SealError, ValueError):
+            log.error("cannot open the signing secret of webhook %s", endpoint_id)
+            secret = None
+        return _Batch(endpoint.url, secret, endpoint.workspace_id, items)
+
+    async def _record(
+        self, endpoint_id: str, workspace_id: str, item: _Due, outcome: sender.Outcome
+    ) -> bool:
+        """Hand the attempt to the recorder and wait until it is committed; False when this
+        sender should stop (endpoint disabled or deleted, lease lost, database trouble)."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        await self._results.put(_Result(endpoint_id, workspace_id, item, outcome, done))
+        return await done
+
+    async def _recorder(self) -> None:
+        """Group commit: the attempts finished meanwhile, across all endpoints, are stored
+        in one transaction. Each sender waits for its own commit before its next send, so
+        a crash can repeat at most the one attempt per endpoint that was in flight."""
+        while True:
+            first = await self._results.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while not self._results.empty() and len(batch) < RECORD_BATCH:
+                more = self._results.get_nowait()
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            try:
+                verdicts = await self._store(batch)
+            except Exception:
+                log.exception("recording %d webhook attempts failed", len(batch))
+                verdicts = [False] * len(batch)
+            for result, keep in zip(batch, verdicts, strict=True):
+                if not result.done.done():
+                    result.done.set_result(keep)
+            if stop:
+                return
+
+    async def _store(self, batch: list[_Result]) -> list[bool]:
+        delays = self.settings.webhook_retry_delays
+        threshold = self.settings.webhook_breaker_threshold
+        async with self.db.transaction(write=True) as session:
+            now = clock.now()
+            # Endpoints before deliveries, each in id order: the order the API locks in.
+            endpoint_ids = sorted({r.endpoint_id for r in batch})
+            endpoints = {
+                e.id: e
+                for e in await session.scalars(
+                    select(WebhookEndpoint)
+                    .where(WebhookEndpoint.id.in_(endpoint_ids))
+                    .order_by(WebhookEndpoint.id)
+                    # FOR NO KEY UPDATE: only non-key columns change here. A plain FOR UPDATE
+                    # conflicts with the KEY SHARE lock a concurrent fan-out's delivery
+                    # INSERT takes on its endpoint (foreign key), and the two deadlocked.
+                    .with_for_update(key_share=True)
+                )
+            }
+            delivery_ids = sorted({r.item.delivery_id for r in batch})
+            deliveries = {
+                d.id: d
+                for d in await session.scalars(
+                    select(WebhookDelivery)
+                    .where(WebhookDelivery.id.in_(delivery_ids))
+                    .order_by(WebhookDelivery.id)
+                    .with_for_update()
+                )
+            }
+            verdicts = []
+            for result in batch:
+                endpoint = endpoints.get(result.endpoint_id)
+                delivery = deliveries.get(result.item.delivery_id)
+                if delivery is None or endpoint is None:
+                    verdicts.append(False)
+                    continue
+                self._apply(session, now, endpoint, delivery, result, delays, threshold)
+                if endpoint.lease_owner != self.worker_id:
+                    verdicts.append(False)
+                    continue
+                endpoint.lease_until = now + self.lease
+                verdicts.append(endpoint.enabled)
+        return verdicts
+
+    def _apply(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        endpoint: WebhookEndpoint,
+        delivery: WebhookDelivery,
+        result: _Result,
+        delays: list[float],
+        threshold: int,
+    ) -> None:
+        """The attempt's consequences: the log row, the retry schedule, the breaker."""
+        outcome = result.outcome
+        session.add(
+            WebhookAttempt(
+                id=ids.new_id("wha"),
+                workspace_id=result.workspace_id,
+                delivery_id=delivery.id,
+                attempted_at=now,
+                succeeded=outcome.succeeded,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+            )
+        )
+        delivery.attempt_count += 1
+        delivery.last_attempt_at = now
+        delivery.last_status_code = outcome.status_code
+        delivery.last_error = outcome.error
+        # Redelivered (or re-enabled) while this attempt was in flight: the attempt is
+        # logged, and the delivery stays queued to go out again as asked.
+        requeued = delivery.next_attempt_at != result.item.due_at
+        if not requeued:
+            delivery.round_attempts += 1
+        if outcome.succeeded:
+            endpoint.consecutive_failures = 0
+            if not requeued:
+                delivery.status = SUCCEEDED
+                delivery.delivered_at = now
+                delivery.next_attempt_at = None
+            return
+        if not requeued and delivery.round_attempts > len(delays):
+            delivery.status = FAILED
+            delivery.next_attempt_at = None
+        elif not requeued:
+            wait = timedelta(seconds=delays[delivery.round_attempts - 1])
+            delivery.next_attempt_at = now + wait
+        endpoint.consecutive_failures += 1
+        if endpoint.enabled and endpoint.consecutive_failures >= threshold:
+            endpoint.enabled = False
+            endpoint.disabled_at = now
+            endpoint.disabled_reason = (
+                f"Disabled after {endpoint.consecutive_failures} consecutive failed"
+                " attempts. Enable it to deliver the events kept since."
+            )
+            log.warning("webhook %s disabled by the circuit breaker", endpoint.id)
+
+    async def _release(self, endpoint_id: str) -> None:
+        async with self.db.transaction(write=True) as session:
+            await session.execute(
+                update(WebhookEndpoint)
+                .where(
+                    WebhookEndpoint.id == endpoint_id,
+                    WebhookEndpoint.lease_owner == self.worker_id,
+                )
+                .values(lease_owner=None, lease_until=clock.now())
+            )
+
+
+class BackgroundWorker:
+    """A :class:`Worker` running as a task of the server's event loop."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self.task = asyncio.create_task(worker.run(), name="webhook worker")
+
+    async def close(self) -> None:
+        self.worker.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+
+
+def in_process_worker(settings: Settings, db: Database) -> BackgroundWorker | None:
+    """Start the worker inside this server process when the settings ask for it: by
+    default on the embedded SQLite database, where the server is the only process."""
+    wanted = settings.run_worker_in_process
+    if wanted is None:
+        wanted = settings.is_sqlite
+    return BackgroundWorker(Worker(db, settings)) if wanted else None

@@ -1,0 +1,231 @@
+"""The `tixallo` command, run as a real subprocess against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from tixallo.db import Database
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+def tixallo(database_url: str, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TIXALLO_DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "tixallo", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if ok:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout.strip().splitlines()[-1]
+
+
+async def test_workspace_and_key_lifecycle(database_url: str, client: httpx.AsyncClient) -> None:
+    slug = last_line(
+        tixallo(
+            database_url,
+            "workspace",
+            "create",
+            "Acme Support",
+            "--admin-email",
+            "ops@acme.com",
+            "--admin-password",
+            "s3cret-pass",
+        )
+    )
+    assert slug == "acme-support"
+    created = tixallo(
+        database_url,
+        "key",
+        "create",
+        "--workspace",
+        slug,
+        "--scopes",
+        "tickets:read,tickets:write",
+        "--name",
+        "ci",
+    )
+    key = created.stdout.strip()
+    assert key.startswith("th_") and "\n" not in key and len(key) == 46
+    headers = {"Authorization": f"Bearer {key}"}
+    assert (await client.get("/api/v1/tickets", headers=headers)).status_code == 200
+    assert (await client.get("/api/v1/customers", headers=headers)).status_code == 403
+
+    listed = tixallo(database_url, "key", "list", "--workspace", slug).stdout
+    assert key[:9] in listed and key not in listed
+    key_id = listed.split("\t", 1)[0]
+
+    rotated = last_line(tixallo(database_url, "key", "rotate", key_id, "--workspace", slug))
+    assert rotated.startswith("th_") and rotated != key
+    new_headers = {"Authorization": f"Bearer {rotated}"}
+    assert (await client.get("/api/v1/tickets", headers=new_headers)).status_code == 200
+    assert (await client.get("/api/v1/tickets", headers=headers)).status_code == 200  # grace period
+
+    tixallo(database_url, "key", "revoke", key_id, "--workspace", slug)
+    from tixallo.auth.service import key_cache
+
+    key_cache.clear()  # the CLI is another process: this one sees it after the cache TTL
+    assert (await client.get("/api/v1/tickets", headers=headers)).status_code == 401
+    assert (await client.get("/api/v1/tickets", headers=new_headers)).status_code == 200
+
+
+async def test_rotate_now_revokes_the_old_key_at_once(
+    database_url: str, client: httpx.AsyncClient
+) -> None:
+    slug = last_line(
+        tixallo(
+            database_url,
+            "workspace",
+            "create",
+            "W",
+            "--admin-email",
+            "w@w.io",
+            "--admin-password",
+            "password1",
+        )
+    )
+    key = last_line(
+        tixallo(database_url, "key", "create", "--workspace", slug, "--scopes", "*", "--name", "k")
+    )
+    key_id = tixallo(database_url, "key", "list", "--workspace", slug).stdout.split("\t", 1)[0]
+    tixallo(database_url, "key", "rotate", key_id, "--workspace", slug, "--now")
+    response = await client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("key", "create", "--workspace", "nope", "--scopes", "*", "--name", "k"), "No workspace"),
+        (
+            (
+                "key",
+                "create",
+                "--workspace",
+                "{slug}",
+                "--scopes",
+                "tickets:destroy",
+                "--name",
+                "k",
+            ),
+            "Unknown scope",
+        ),
+        (
+            (
+                "key",
+                "create",
+                "--workspace",
+                "{slug}",
+                "--scopes",
+                "*",
+                "--name",
+                "k",
+                "--rate-limit",
+                "lots",
+            ),
+            "rate_limit",
+        ),
+        (
+            ("workspace", "create", "X", "--admin-email", "bad", "--admin-password", "password1"),
+            "valid email",
+        ),
+        (
+            ("workspace", "create", "X", "--admin-email", "a@b.io", "--admin-password", "short"),
+            "at least 8",
+        ),
+        (("key", "revoke", "key_nope", "--workspace", "{slug}"), "No API key"),
+    ],
+)
+def test_cli_errors_are_clear_and_exit_2(
+    database_url: str, args: tuple[str, ...], message: str
+) -> None:
+    slug = last_line(
+        tixallo(
+            database_url,
+            "workspace",
+            "create",
+            "E",
+            "--admin-email",
+            "e@e.io",
+            "--admin-password",
+            "password1",
+        )
+    )
+    result = tixallo(database_url, *(a.replace("{slug}", slug) for a in args), ok=False)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_existing_user_must_prove_their_password(database_url: str) -> None:
+    tixallo(
+        database_url,
+        "workspace",
+        "create",
+        "One",
+        "--admin-email",
+        "p@p.io",
+        "--admin-password",
+        "password1",
+    )
+    wrong = tixallo(
+        database_url,
+        "workspace",
+        "create",
+        "Two",
+        "--admin-email",
+        "p@p.io",
+        "--admin-password",
+        "guess1234",
+        ok=False,
+    )
+    assert wrong.returncode == 2 and "current password" in wrong.stderr
+    right = tixallo(
+        database_url,
+        "workspace",
+        "create",
+        "Two",
+        "--admin-email",
+        "P@p.io",
+        "--admin-password",
+        "password1",
+    )
+    assert last_line(right) == "two"
+
+
+async def test_keys_are_stored_hashed(database_url: str, db: Database) -> None:
+    from sqlalchemy import select
+
+    from tixallo.auth.models import ApiKey
+
+    slug = last_line(
+        tixallo(
+            database_url,
+            "workspace",
+            "create",
+            "H",
+            "--admin-email",
+            "h@h.io",
+            "--admin-password",
+            "password1",
+        )
+    )
+    key = last_line(
+        tixallo(database_url, "key", "create", "--workspace", slug, "--scopes", "*", "--name", "k")
+    )
+    async with db.transaction(write=False) as session:
+        stored = (await session.execute(select(ApiKey))).scalars().all()
+    assert all(key not in (k.key_hash, k.prefix, k.name) for k in stored)
+    assert any(k.prefix == key[:9] for k in stored)

@@ -1,0 +1,81 @@
+"""`tixallo serve --demo` (what `make run` runs): a real server in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(cwd: Path, port: int) -> subprocess.Popen[str]:
+    """Start the server as `make run` does, and wait until it answers."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIXALLO_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tixallo", "serve", "--demo", "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise AssertionError(proc.communicate()[0])
+    return proc
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    output, _ = proc.communicate(timeout=30)
+    return output
+
+
+def test_first_start_creates_a_demo_and_prints_its_secrets_once(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # The secrets are printed before the server starts; read them after stopping it.
+    output = stop(start(tmp_path, port))
+    assert f"http://127.0.0.1:{port}/" in output
+    key = re.search(r"API key \(scope \*\): (th_\S+)", output)
+    login = re.search(r"admin login: (\S+) / (\S+)", output)
+    assert key and login, output
+    assert (tmp_path / "var" / "tixallo.db").exists()
+
+    proc = start(tmp_path, port)
+    try:
+        headers = {"Authorization": f"Bearer {key.group(1)}"}
+        listed = httpx.get(f"{base}/api/v1/tickets", headers=headers, timeout=10)
+        assert listed.status_code == 200
+        assert len(listed.json()["data"]) == 4
+        created = httpx.post(
+            f"{base}/api/v1/tickets",
+            json={"subject": "From curl", "body": "hi", "customer": {"email": "me@example.org"}},
+            headers=headers,
+            timeout=10,
+        )
+        assert created.status_code == 201 and created.json()["data"]["number"] == 5
+    finally:
+        second = stop(proc)
+    assert key.group(1) not in second and "admin login" not in second
+    assert "API key (scope" not in second
+    assert "existing data" in second

@@ -1,0 +1,93 @@
+"""The verification code printed in docs/webhooks.md works on real deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import shutil
+from asyncio.subprocess import PIPE
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Tenant
+from tests.webhooks.conftest import (
+    Received,
+    Receiver,
+    create_ticket,
+    create_webhook,
+    running_worker,
+    wait_until,
+)
+from tixallo.config import Settings
+from tixallo.db import Database
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
+
+
+def _snippet(marker: str) -> str:
+    match = re.search(rf"<!-- {marker} -->\n```\w+\n(.*?)```", DOC.read_text(), re.S)
+    assert match, f"no {marker} block in {DOC}"
+    return match.group(1)
+
+
+async def _delivery(
+    client: httpx.AsyncClient, tenant: Tenant, db: Database, settings: Settings, receiver: Receiver
+) -> tuple[str, Received]:
+    hook = await create_webhook(client, tenant, receiver.url(), ["ticket.created"])
+    await create_ticket(client, tenant)
+    async with running_worker(db, settings):
+        await wait_until(lambda: len(receiver.requests) == 1)
+    return str(hook["secret"]), receiver.requests[0]
+
+
+def _cases(secret: str, got: Received) -> list[tuple[str, dict[str, str], bytes, bool]]:
+    other = "whsec_" + "A" * 43 + "="
+    return [
+        (secret, got.headers, got.body, True),
+        (secret, got.headers, got.body.replace(b"Login", b"Logout"), False),
+        (other, got.headers, got.body, False),
+        (secret, {**got.headers, "webhook-timestamp": "1000000000"}, got.body, False),
+    ]
+
+
+async def test_python_snippet_verifies_a_real_delivery(
+    client: httpx.AsyncClient, tenant: Tenant, db: Database, settings: Settings, receiver: Receiver
+) -> None:
+    secret, got = await _delivery(client, tenant, db, settings, receiver)
+    namespace: dict[str, Any] = {}
+    exec(compile(_snippet("verify-python"), str(DOC), "exec"), namespace)
+    verify = namespace["verify_webhook"]
+    for key, headers, body, expected in _cases(secret, got):
+        assert verify(key, headers, body) is expected
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+async def test_node_snippet_verifies_a_real_delivery(
+    client: httpx.AsyncClient, tenant: Tenant, db: Database, settings: Settings, receiver: Receiver
+) -> None:
+    secret, got = await _delivery(client, tenant, db, settings, receiver)
+    harness = (
+        _snippet("verify-node")
+        + """
+const cases = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
+console.log(JSON.stringify(cases.map((c) =>
+  verifyWebhook(c.secret, c.headers, Buffer.from(c.body, "base64")))));
+"""
+    )
+    cases = [
+        {"secret": k, "headers": h, "body": base64.b64encode(b).decode()}
+        for k, h, b, _ in _cases(secret, got)
+    ]
+    node = shutil.which("node")
+    assert node is not None
+    process = await asyncio.create_subprocess_exec(
+        node, "-e", harness, stdin=PIPE, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(json.dumps(cases).encode()), 30)
+    assert process.returncode == 0, err.decode()
+    assert json.loads(out) == [expected for *_, expected in _cases(secret, got)]

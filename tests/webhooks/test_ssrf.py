@@ -1,0 +1,172 @@
+"""Webhooks cannot be aimed inside the network: refused at registration and at send time,
+after DNS resolution, whatever the spelling of the address; redirects are not followed."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.conftest import Tenant
+from tests.webhooks.conftest import (
+    Receiver,
+    Reply,
+    create_ticket,
+    create_webhook,
+    running_worker,
+    wait_until,
+)
+from tixallo.app import create_app
+from tixallo.config import Settings
+from tixallo.db import Database
+from tixallo.webhooks import sender, ssrf
+
+PRIVATE_URLS = [
+    "http://127.0.0.1:{port}/hook",
+    "http://localhost:{port}/hook",  # a name resolving to 127.0.0.1
+    "http://2130706433:{port}/",  # decimal 127.0.0.1
+    "http://0x7f000001:{port}/",  # hex
+    "http://0177.0.0.1:{port}/",  # octal
+    "http://127.1:{port}/",
+    "http://[::1]:{port}/",
+    "http://[::ffff:127.0.0.1]:{port}/",  # IPv4-mapped IPv6
+    "http://[::ffff:a9fe:a9fe]/",  # mapped 169.254.169.254
+    "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+    "http://[fd00:ec2::254]/",  # AWS metadata over IPv6
+    "http://10.1.2.3/",
+    "http://172.16.0.1/",
+    "http://192.168.1.1/",
+    "http://100.64.0.1/",  # carrier-grade NAT
+    "http://0.0.0.0:{port}/",
+    "http://[fe80::1]/",
+    "http://224.0.0.1/",
+]
+
+
+@pytest.fixture
+def strict(settings: Settings) -> Settings:
+    return settings.model_copy(update={"webhook_allow_private": False})
+
+
+@pytest.fixture
+async def strict_client(db: Database, strict: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(strict, db=db))
+    async with httpx.AsyncClient(transport=transport, base_url="http://tixallo.test") as c:
+        yield c
+
+
+@pytest.mark.parametrize("template", PRIVATE_URLS)
+async def test_registration_refuses_private_addresses(
+    strict_client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, template: str
+) -> None:
+    url = template.format(port=receiver.port)
+    response = await strict_client.post(
+        "/api/v1/webhooks", json={"url": url, "events": ["*"]}, headers=tenant.headers
+    )
+    assert response.status_code == 400, (url, response.text)
+    assert response.json()["error"]["param"] == "url"
+    hook = await create_webhook(strict_client, tenant, "http://93.184.216.34/hook")
+    patched = await strict_client.patch(
+        f"/api/v1/webhooks/{hook['id']}", json={"url": url}, headers=tenant.headers
+    )
+    assert patched.status_code == 400
+    assert receiver.connections == 0
+
+
+async def test_registration_accepts_a_public_address(
+    strict_client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    hook = await create_webhook(strict_client, tenant, "https://93.184.216.34:8443/in?x=1")
+    assert hook["url"] == "https://93.184.216.34:8443/in?x=1"
+
+
+@pytest.mark.parametrize(
+    ("address", "blocked"),
+    [
+        ("93.184.216.34", False),
+        ("8.8.8.8", False),
+        ("2606:4700:4700::1111", False),
+        ("127.0.0.1", True),
+        ("100.100.100.200", True),
+        ("169.254.169.254", True),
+        ("::ffff:10.0.0.1", True),
+        ("::ffff:8.8.8.8", False),
+        ("2002:7f00:1::", True),  # 6to4 wrapping 127.0.0.1
+        ("64:ff9b::a00:1", True),
+        ("fd00:ec2::254", True),
+        ("::", True),
+    ],
+)
+def test_address_classification(address: str, blocked: bool) -> None:
+    assert ssrf.is_blocked(ipaddress.ip_address(address)) is blocked
+
+
+async def test_send_time_check_refuses_a_loopback_endpoint(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    db: Database,
+    strict: Settings,
+    receiver: Receiver,
+) -> None:
+    """Registered while private addresses were allowed, sent by a worker that refuses them
+    (the check also covers a name whose DNS answer changed since registration)."""
+    by_ip = await create_webhook(client, tenant, receiver.url("/ip"), ["ticket.created"])
+    by_name = await create_webhook(
+        client, tenant, f"http://localhost:{receiver.port}/name", ["ticket.created"]
+    )
+    await create_ticket(client, tenant)
+    async with running_worker(db, strict):
+        for _ in range(300):
+            done = []
+            for hook in (by_ip, by_name):
+                listed = await client.get(
+                    f"/api/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers
+                )
+                done.append(
+                    bool(listed.json()["data"][0]["attempts"]) if listed.json()["data"] else False
+                )
+            if all(done):
+                break
+            await asyncio.sleep(0.02)
+    assert receiver.connections == 0
+    for hook in (by_ip, by_name):
+        listed = await client.get(
+            f"/api/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers
+        )
+        attempt = listed.json()["data"][0]["attempts"][0]
+        assert attempt["succeeded"] is False
+        assert attempt["error"].startswith("refused:")
+
+
+async def test_redirect_to_a_private_address_is_not_followed(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    db: Database,
+    settings: Settings,
+    make_receiver: object,
+) -> None:
+    inside, front = make_receiver(), make_receiver()  # type: ignore[operator]
+    front.reply = lambda _r: Reply(status=302, headers={"location": inside.url("/internal")})
+    hook = await create_webhook(client, tenant, front.url(), ["ticket.created"])
+    await create_ticket(client, tenant)
+    async with running_worker(db, settings):
+        await wait_until(lambda: len(front.requests) >= 1)
+        await asyncio.sleep(0.2)
+    assert inside.connections == 0
+    listed = await client.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers)
+    attempt = listed.json()["data"][0]["attempts"][0]
+    assert attempt["status_code"] == 302
+    assert attempt["succeeded"] is False
+    assert "redirect" in attempt["error"]
+
+
+async def test_requests_connect_to_the_checked_address() -> None:
+    url, headers, extensions = await sender._pinned_request("https://93.184.216.34:8443/in?x=1")
+    assert url == "https://93.184.216.34:8443/in?x=1"
+    assert headers == {"host": "93.184.216.34:8443"}
+    assert extensions == {"sni_hostname": "93.184.216.34"}
+    with pytest.raises(ssrf.BlockedAddress):
+        await sender._pinned_request("http://localhost/x")
