@@ -99,6 +99,16 @@ PAGE_HEADERS = {
 }
 
 
+# How far before its render a page says it was drawn: covers the time between the page's
+# reads and its render, and events whose transactions committed in that time.
+LIVE_SINCE_MARGIN_MS = 5_000
+
+
+def _live_since() -> int:
+    """Unix milliseconds the live stream takes as "already on this page"."""
+    return int(clock.now().timestamp() * 1000) - LIVE_SINCE_MARGIN_MS
+
+
 def render(
     request: Request,
     template: str,
@@ -121,6 +131,7 @@ def render(
         csrf=csrf,
         flash=flash,
         path=request.url.path,
+        live_since=_live_since(),
         **context,
     )
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)

@@ -5,6 +5,11 @@ other service and works the same with several server processes, since every proc
 the same table. Events are re-read with a short look-back and de-duplicated by id, so one
 committed a little out of order is still delivered. A stream ends after ``STREAM_SECONDS``
 and the browser's EventSource reconnects, which bounds how long a server waits at shutdown.
+
+The page says when it was rendered (``since``, Unix milliseconds, set a few seconds early).
+Only events older than that are taken as already on the page: an event committed between
+the page's render and the stream's first read is sent, not silently swallowed. An event sent
+twice costs the browser one extra fragment refresh; one never sent leaves a stale page.
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from tixallo import clock
@@ -46,22 +51,27 @@ def _message(event: Event) -> str | None:
 
 
 @router.get("/live")
-async def live(request: Request, agent: CurrentAgent) -> StreamingResponse:
+async def live(
+    request: Request,
+    agent: CurrentAgent,
+    since: int | None = Query(default=None, ge=0, description="page render time, Unix ms"),
+) -> StreamingResponse:
     db = db_of(request)
     ctx = agent.ctx
+    page_rendered = (
+        datetime.fromtimestamp(since / 1000, tz=UTC) if since is not None else clock.now()
+    )
 
     async def stream() -> AsyncIterator[str]:
         seen: dict[str, datetime] = {}
-        since = clock.now() - LOOKBACK
-        async with db.transaction(write=False) as session:
-            for event in await list_recent_events(session, ctx, since=since):
-                seen[event.id] = event.created_at  # already on the page the browser has
-        yield f"retry: 2000\n: {len(seen)} recent\n\n"
+        yield "retry: 2000\n\n"
         started = last_sent = time.monotonic()
+        first = True
         while time.monotonic() - started < STREAM_SECONDS:
-            await asyncio.sleep(POLL_SECONDS)
-            if await request.is_disconnected():
-                return
+            if not first:
+                await asyncio.sleep(POLL_SECONDS)
+                if await request.is_disconnected():
+                    return
             since = clock.now() - LOOKBACK
             async with db.transaction(write=False) as session:
                 events = await list_recent_events(session, ctx, since=since)
@@ -69,10 +79,13 @@ async def live(request: Request, agent: CurrentAgent) -> StreamingResponse:
                 if event.id in seen:
                     continue
                 seen[event.id] = event.created_at
+                if first and event.created_at < page_rendered:
+                    continue  # already on the page the browser has
                 message = _message(event)
                 if message:
                     last_sent = time.monotonic()
                     yield message
+            first = False
             seen = {k: at for k, at in seen.items() if at >= since}
             if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
                 last_sent = time.monotonic()

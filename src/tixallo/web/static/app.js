@@ -91,7 +91,9 @@
   // Live updates: the server streams this workspace's events (Server-Sent Events).
   var live = document.body.getAttribute("data-live");
   if (!live || !window.EventSource) { return; }
-  var source = new EventSource("/live");
+  // The page's render time: events after it are sent even if they beat the stream's start.
+  var since = document.body.getAttribute("data-live-since");
+  var source = new EventSource("/live" + (since ? "?since=" + encodeURIComponent(since) : ""));
   var pending = {};
   function refresh(url, selector) {
     if (pending[selector]) { return; }
