@@ -5,12 +5,21 @@ begins ``BEGIN IMMEDIATE`` on SQLite, so a write transaction takes the file's wr
 front instead of failing half-way with "database is locked" when another writer got there
 first. On PostgreSQL both are ordinary READ COMMITTED transactions.
 
+On SQLite, write transactions of one process also take turns on an asyncio lock before
+they begin. SQLite lets one writer in at a time anyway; without the turn, the others wait
+in SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and so leaves the
+file idle while requests queue, and each waiter holds a pooled connection. With the turn
+they queue in arrival order and start the moment the previous write commits. Writers in
+other processes (the CLI, a separate worker) still meet the busy handler.
+
 Services only ``flush()``; whoever opened the session (a request, a CLI command, a worker job)
 commits, so one use case is one transaction, its outbox event included.
 """
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -19,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,6 +39,10 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from tixallo.config import Settings
+from tixallo.sqlite_driver import one_hop_url
+
+# How long a write waits for SQLite's lock (its busy timeout) or for this process's turn.
+SQLITE_BUSY_SECONDS = 30
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -74,14 +88,24 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             _ensure_sqlite_directory(url)
-            engine_kwargs.setdefault("connect_args", {"timeout": 30})
+            engine_kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_SECONDS})
+            # Fixed, no overflow: an overflow connection is a new thread, connection and
+            # PRAGMAs, thrown away at check-in, which under load happened on most requests.
+            # Requests beyond the pool wait their turn (up to pool_timeout, then 503).
+            engine_kwargs.setdefault("pool_size", 32)
+            engine_kwargs.setdefault("max_overflow", 0)
         else:
             engine_kwargs.setdefault("pool_size", 20)
             engine_kwargs.setdefault("max_overflow", 10)
             engine_kwargs.setdefault("pool_pre_ping", False)
+        if self.is_sqlite:
+            url = one_hop_url(url)
         self.engine: AsyncEngine = create_async_engine(url, **engine_kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        self._write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         self.read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessions = async_sessionmaker(
             self.engine.execution_options(tixallo_write=True), expire_on_commit=False
@@ -90,9 +114,37 @@ class Database:
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
         """A session whose transaction commits when the block ends and rolls back on error."""
+        if write and self.is_sqlite:
+            async with (
+                self._write_turn(),
+                self.write_sessions() as session,
+                session.begin(),
+            ):
+                yield session
+            return
         factory = self.write_sessions if write else self.read_sessions
         async with factory() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """This process's turn to write to the SQLite file (see the module docstring). One
+        lock per event loop: tests run several loops over one Database."""
+        loop = asyncio.get_running_loop()
+        turn = self._write_turns.get(loop)
+        if turn is None:
+            turn = self._write_turns[loop] = asyncio.Lock()
+        try:
+            async with asyncio.timeout(SQLITE_BUSY_SECONDS):
+                await turn.acquire()
+        except TimeoutError:
+            raise PoolTimeout(
+                f"no turn to write within {SQLITE_BUSY_SECONDS} s (database busy)"
+            ) from None
+        try:
+            yield
+        finally:
+            turn.release()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -115,7 +167,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # FULL: a commit that returned is on disk, which the outbox's promise needs.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, exists, func, select, tuple_
+from sqlalchemy import Select, and_, exists, func, inspect, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -27,6 +28,7 @@ AuthorCustomer = aliased(Customer, name="author_customer")
 
 TicketRow = Select[Ticket, Customer, Company, Member, User]
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
+M = TypeVar("M")
 
 
 def tickets_of(ctx: Ctx) -> TicketRow:
@@ -53,6 +55,56 @@ def messages_of(ctx: Ctx) -> Select[Message, Customer, Member, User]:
 
 def _ticket_view(row: Any) -> TicketView:
     return TicketView(row[0], row[1], row[2], row[3], row[4])
+
+
+# Read-only views without the ORM's object layer. Building five mapped objects (identity
+# map, instance state, attribute events) per row was most of the cost of listing tickets
+# (bench/README.md, "Profiles"). These statements are the same ORM selects executed on
+# the session's connection, which returns the entities' columns as plain rows; each
+# entity's slice becomes a snapshot: an instance of the model whose values sit in its
+# __dict__, where mapped attributes read them directly. A snapshot has no ORM state, so
+# changing one or adding it to a session fails loudly; services that change a ticket load
+# it with get_ticket instead.
+_VIEW_PARTS = tuple(
+    (mapper.class_, tuple(attr.key for attr in mapper.column_attrs))
+    for mapper in (
+        inspect(Ticket),
+        inspect(Customer),
+        inspect(Company),
+        inspect(Member),
+        inspect(AssigneeUser).mapper,
+    )
+)
+
+
+def _snapshot(cls: type[M], keys: tuple[str, ...], values: Sequence[Any]) -> M:
+    instance = cls.__new__(cls)
+    instance.__dict__.update(zip(keys, values, strict=True))
+    return instance
+
+
+def _ticket_snapshot(row: Sequence[Any]) -> TicketView:
+    parts: list[Any] = []
+    start = 0
+    for cls, keys in _VIEW_PARTS:
+        values = row[start : start + len(keys)]
+        start += len(keys)
+        parts.append(_snapshot(cls, keys, values) if values[0] is not None else None)
+    return TicketView(*parts)
+
+
+async def _read_views(session: AsyncSession, stmt: TicketRow) -> list[TicketView]:
+    """Run a :func:`tickets_of` statement for reading only: snapshots, not ORM objects."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # what the ORM's autoflush would have done
+    connection = await session.connection()
+    return [_ticket_snapshot(row) for row in (await connection.execute(stmt)).all()]
+
+
+async def read_ticket(session: AsyncSession, ctx: Ctx, ticket_id: str) -> TicketView | None:
+    """:func:`get_ticket` for showing, not changing: a snapshot."""
+    views = await _read_views(session, tickets_of(ctx).where(Ticket.id == ticket_id))
+    return views[0] if views else None
 
 
 def _message_view(row: Any) -> MessageView:
@@ -88,7 +140,7 @@ async def list_tickets(
 ) -> Page[TicketView]:
     """Newest first by ``created_at``, or oldest change first by ``updated_at`` (for sync)."""
     stmt = list_tickets_statement(ctx, filters, limit=limit, cursor=cursor, sort=sort)
-    rows = [_ticket_view(r) for r in (await session.execute(stmt)).all()]
+    rows = await _read_views(session, stmt)
 
     def cursor_of(view: TicketView) -> Cursor:
         at = view.ticket.updated_at if sort == "updated_at" else view.ticket.created_at
@@ -165,7 +217,7 @@ async def list_tickets_by_offset(
         .limit(limit)
         .offset(offset)
     )
-    return [_ticket_view(r) for r in (await session.execute(stmt)).all()]
+    return await _read_views(session, stmt)
 
 
 def _filtered(stmt: S, ctx: Ctx, f: TicketFilters) -> S:
@@ -274,7 +326,7 @@ async def list_queue(
     if cursor is not None:
         stmt = stmt.where(tuple_(Ticket.created_at, Ticket.id) < (cursor.at, cursor.id))
     stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit + 1)
-    rows = [_ticket_view(r) for r in (await session.execute(stmt)).all()]
+    rows = await _read_views(session, stmt)
     return page_from(rows, limit, lambda v: Cursor(v.ticket.created_at, v.ticket.id))
 
 
@@ -358,7 +410,7 @@ async def get_tickets_by_ids(
     if not ticket_ids:
         return []
     stmt = tickets_of(ctx).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.created_at, Ticket.id)
-    return [_ticket_view(r) for r in (await session.execute(stmt)).all()]
+    return await _read_views(session, stmt)
 
 
 async def messages_of_tickets(

@@ -56,6 +56,14 @@ async def get_ticket(session: AsyncSession, ctx: Ctx, ticket_id: str) -> TicketV
     return view
 
 
+async def read_ticket(session: AsyncSession, ctx: Ctx, ticket_id: str) -> TicketView:
+    """:func:`get_ticket` for showing only: a read-only snapshot, cheaper to load."""
+    view = await repository.read_ticket(session, ctx, ticket_id)
+    if view is None:
+        raise NotFound("ticket", ticket_id)
+    return view
+
+
 async def _next_number(session: AsyncSession, ctx: Ctx) -> int:
     # The row lock taken by this UPDATE serialises concurrent creates in one workspace on
     # PostgreSQL (SQLite serialises all writers already), and a rollback returns the number:
@@ -106,14 +114,30 @@ async def create_ticket(session: AsyncSession, ctx: Ctx, data: TicketCreate) -> 
         session, ctx, email=data.customer_email, name=data.customer_name
     )
     now = clock.now()
+    ticket_id = ids.new_id("tkt")
+    message = (
+        Message(
+            id=ids.new_id("msg"),
+            workspace_id=ctx.workspace_id,
+            ticket_id=ticket_id,
+            author_customer_id=resolved.customer.id,
+            body=body,
+            internal=False,
+            created_at=now,
+        )
+        if body
+        else None
+    )
+    # The number last: on PostgreSQL its UPDATE holds the workspace row until commit, and
+    # every create in the workspace queues behind it, so nothing else is done meanwhile.
     ticket = Ticket(
-        id=ids.new_id("tkt"),
+        id=ticket_id,
         workspace_id=ctx.workspace_id,
         number=await _next_number(session, ctx),
         subject=subject,
         status="open",
         priority=priority,
-        tags=[],
+        tags=tags,
         source=source,
         inbox_id=inbox.id,
         customer_id=resolved.customer.id,
@@ -122,22 +146,19 @@ async def create_ticket(session: AsyncSession, ctx: Ctx, data: TicketCreate) -> 
         updated_at=now,
     )
     session.add(ticket)
+    await session.flush()  # the ticket row first: the unit of work has no relationship to order by
+    session.add_all(
+        TicketTag(workspace_id=ctx.workspace_id, ticket_id=ticket_id, tag=tag, created_at=now)
+        for tag in tags
+    )
+    if message is not None:
+        session.add(message)
     await session.flush()
-    await _set_tags(session, ticket, tags)
-    if body:
-        session.add(
-            Message(
-                id=ids.new_id("msg"),
-                workspace_id=ctx.workspace_id,
-                ticket_id=ticket.id,
-                author_customer_id=resolved.customer.id,
-                body=body,
-                internal=False,
-                created_at=now,
-            )
-        )
-    await session.flush()
-    view = await get_ticket(session, ctx, ticket.id)
+    if data.assignee_id is None:
+        # Everything the representation shows is in hand: no need to read it back.
+        view = TicketView(ticket, resolved.customer, resolved.company, None, None)
+    else:
+        view = await get_ticket(session, ctx, ticket_id)
     record_event(session, ctx, "ticket.created", ticket_public(view))
     return view
 
@@ -245,10 +266,13 @@ async def add_message(
     session.add(message)
     view.ticket.updated_at = now
     await session.flush()
-    message_view = await repository.get_message(session, ctx, message.id)
+    if customer_id is not None and customer_id == view.customer.id:
+        message_view = MessageView(message, view.customer, None, None)  # all in hand
+    else:
+        message_view = await repository.get_message(session, ctx, message.id)
     if not internal:
         data = message_public(message_view)
-        data["ticket"] = ticket_public(await get_ticket(session, ctx, ticket_id))
+        data["ticket"] = ticket_public(view)  # the view's ticket carries the new updated_at
         record_event(session, ctx, "ticket.message.created", data)
         record_event(session, ctx, "ticket.commented", data)
     return message_view

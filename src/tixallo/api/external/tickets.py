@@ -83,7 +83,7 @@ async def create_ticket(
     **responses.documented(responses.TicketDetail),
 )
 async def get_ticket(ticket_id: TicketId, ctx: TicketsRead, session: ReadSession) -> dict[str, Any]:
-    view = await tickets.get_ticket(session, ctx, ticket_id)
+    view = await tickets.read_ticket(session, ctx, ticket_id)
     page = await repository.list_messages(session, ctx, ticket_id, include_internal=False)
     return ticket_detail_external(view, page.items)
 

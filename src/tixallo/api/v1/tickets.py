@@ -97,7 +97,7 @@ async def create_ticket(
 
 @router.get("/{ticket_id}", summary="Get a ticket")
 async def get_ticket(ticket_id: str, ctx: TicketsRead, session: ReadSession) -> dict[str, Any]:
-    return one(ticket_public(await tickets.get_ticket(session, ctx, ticket_id)))
+    return one(ticket_public(await tickets.read_ticket(session, ctx, ticket_id)))
 
 
 @router.patch("/{ticket_id}", summary="Update a ticket")
