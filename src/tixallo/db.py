@@ -3,7 +3,9 @@
 Sessions come in two kinds. A *read* session begins a deferred transaction; a *write* session
 begins ``BEGIN IMMEDIATE`` on SQLite, so a write transaction takes the file's write lock up
 front instead of failing half-way with "database is locked" when another writer got there
-first. On PostgreSQL both are ordinary READ COMMITTED transactions.
+first. On PostgreSQL a write session is an ordinary READ COMMITTED transaction and a read
+session runs each statement on its own (autocommit), which READ COMMITTED makes the same
+thing minus the BEGIN and COMMIT round trips.
 
 On SQLite, write transactions of one process also take turns on an asyncio lock before
 they begin. SQLite lets one writer in at a time anyway; without the turn, the others wait
@@ -106,7 +108,16 @@ class Database:
         self._write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
-        self.read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # On PostgreSQL a read runs each statement on its own (autocommit): under READ
+        # COMMITTED every statement takes a fresh snapshot anyway, so a read transaction
+        # only added two round trips (BEGIN, COMMIT). SQLite keeps its BEGIN: there a
+        # read transaction is one snapshot across its statements, which pages rely on.
+        reads = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self.read_sessions = async_sessionmaker(reads, expire_on_commit=False)
         self.write_sessions = async_sessionmaker(
             self.engine.execution_options(tixallo_write=True), expire_on_commit=False
         )

@@ -26,6 +26,7 @@ from sqlalchemy import func, select, text
 from tests.conftest import Tenant, TenantFactory, ticket_body
 from tests.reliability.conftest import Processes, Row, base_env, post, record, scale
 from tests.webhooks.conftest import Receiver, Reply, wait_until
+from tixallo.auth.service import create_key
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.events.models import Event
@@ -146,7 +147,7 @@ async def test_forced_rollbacks_leave_no_ticket_and_no_event(
 
 
 async def _follow_feed(
-    http: httpx.AsyncClient, tenant: Tenant, seen: list[str], stop: asyncio.Event
+    http: httpx.AsyncClient, headers: dict[str, str], seen: list[str], stop: asyncio.Event
 ) -> None:
     """A consumer polling the feed while the writers write, resuming from next_cursor."""
     cursor: str | None = None
@@ -156,7 +157,7 @@ async def _follow_feed(
             params: dict[str, Any] = {"limit": 100}
             if cursor:
                 params["after"] = cursor
-            page = await http.get("/api/v1/events", params=params, headers=tenant.headers)
+            page = await http.get("/api/v1/events", params=params, headers=headers)
             assert page.status_code == 200, page.text
             body = page.json()
             seen.extend(e["id"] for e in body["data"])
@@ -216,7 +217,19 @@ async def test_out_of_order_commits_skip_nothing_in_feed_or_webhooks(
 
     stop = asyncio.Event()
     seen: dict[str, list[str]] = {t.id: [] for t in workspaces}
-    readers = [asyncio.create_task(_follow_feed(client, t, seen[t.id], stop)) for t in workspaces]
+    # A sync consumer polls without pause, as fast as commits come: its key gets a budget
+    # sized for that (per-key rate limits), as the docs advise for a warehouse sync.
+    reader_keys = {}
+    async with db.transaction() as session:
+        for t in workspaces:
+            key = await create_key(
+                session, t.ctx, name="sync", scopes=["*"], rate_limit="100000/60"
+            )
+            reader_keys[t.id] = {"Authorization": f"Bearer {key.secret}"}
+    readers = [
+        asyncio.create_task(_follow_feed(client, reader_keys[t.id], seen[t.id], stop))
+        for t in workspaces
+    ]
     started = time.monotonic()
     try:
         await asyncio.gather(*(writer(w) for w in range(writers)))
