@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, exists, func, inspect, select, tuple_
+from sqlalchemy import Select, and_, bindparam, exists, func, inspect, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -31,16 +31,28 @@ S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 M = TypeVar("M")
 
 
+# Built once: statements are immutable, and building the four joins was a fifth of the
+# cost of reading one ticket.
+_TICKETS_JOINED: TicketRow = (
+    select(Ticket, Customer, Company, Member, AssigneeUser)
+    .join(Customer, Customer.id == Ticket.customer_id)
+    .outerjoin(Company, Company.id == Customer.company_id)
+    .outerjoin(Member, Member.id == Ticket.assignee_id)
+    .outerjoin(AssigneeUser, AssigneeUser.id == Member.user_id)
+)
+
+
 def tickets_of(ctx: Ctx) -> TicketRow:
     """Tickets of the caller's workspace, with customer, company and assignee joined."""
-    return (
-        select(Ticket, Customer, Company, Member, AssigneeUser)
-        .join(Customer, Customer.id == Ticket.customer_id)
-        .outerjoin(Company, Company.id == Customer.company_id)
-        .outerjoin(Member, Member.id == Ticket.assignee_id)
-        .outerjoin(AssigneeUser, AssigneeUser.id == Member.user_id)
-        .where(Ticket.workspace_id == ctx.workspace_id)
-    )
+    return _TICKETS_JOINED.where(Ticket.workspace_id == ctx.workspace_id)
+
+
+# One ticket by id, as a fully built statement: the workspace filter is part of it and its
+# value comes from the caller's Ctx (read_ticket). Reusing the object also reuses its
+# memoized cache key, so the hottest read builds nothing per request.
+_ONE_TICKET: TicketRow = _TICKETS_JOINED.where(
+    Ticket.workspace_id == bindparam("tenant"), Ticket.id == bindparam("ticket_id")
+)
 
 
 def messages_of(ctx: Ctx) -> Select[Message, Customer, Member, User]:
@@ -93,17 +105,20 @@ def _ticket_snapshot(row: Sequence[Any]) -> TicketView:
     return TicketView(*parts)
 
 
-async def _read_views(session: AsyncSession, stmt: TicketRow) -> list[TicketView]:
+async def _read_views(
+    session: AsyncSession, stmt: TicketRow, params: dict[str, Any] | None = None
+) -> list[TicketView]:
     """Run a :func:`tickets_of` statement for reading only: snapshots, not ORM objects."""
     if session.new or session.dirty or session.deleted:
         await session.flush()  # what the ORM's autoflush would have done
     connection = await session.connection()
-    return [_ticket_snapshot(row) for row in (await connection.execute(stmt)).all()]
+    return [_ticket_snapshot(row) for row in (await connection.execute(stmt, params)).all()]
 
 
 async def read_ticket(session: AsyncSession, ctx: Ctx, ticket_id: str) -> TicketView | None:
     """:func:`get_ticket` for showing, not changing: a snapshot."""
-    views = await _read_views(session, tickets_of(ctx).where(Ticket.id == ticket_id))
+    params = {"tenant": ctx.workspace_id, "ticket_id": ticket_id}
+    views = await _read_views(session, _ONE_TICKET, params)
     return views[0] if views else None
 
 
