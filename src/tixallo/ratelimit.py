@@ -163,6 +163,22 @@ class RateLimiter:
         GET is charged only once it is known not to answer 304)."""
         return await self._hit(self.budget_of(per_key).item("key"), key_id, spend=False)
 
+    async def sign_in_allowed(self, address: str, account: str) -> bool:
+        """Whether the agent app may check a password now: both the address's and the
+        account's failed sign-ins are under budget. Counted in Redis when configured, so
+        every server process sees the same failures."""
+        by_address = await self._hit(
+            SIGN_IN_PER_ADDRESS.item("sign-in-address"), address, spend=False
+        )
+        by_account = await self._hit(
+            SIGN_IN_PER_ACCOUNT.item("sign-in-account"), _account(account), spend=False
+        )
+        return by_address.allowed and by_account.allowed
+
+    async def sign_in_failed(self, address: str, account: str) -> None:
+        await self._hit(SIGN_IN_PER_ADDRESS.item("sign-in-address"), address)
+        await self._hit(SIGN_IN_PER_ACCOUNT.item("sign-in-account"), _account(account))
+
     def check_address(self, address: str) -> Decision | None:
         """A refusal if ``address`` has spent its failed-auth budget, else None. No I/O."""
         until = self._blocked.get(address)
@@ -240,6 +256,15 @@ class RateLimiter:
                         await result
                 except Exception:  # closing a dead connection is not worth a failure
                     log.debug("closing the Redis client failed", exc_info=True)
+
+
+# Failed sign-ins to the agent app allowed per moving window of 15 minutes.
+SIGN_IN_PER_ADDRESS = Budget(20, 15 * 60)
+SIGN_IN_PER_ACCOUNT = Budget(8, 15 * 60)
+
+
+def _account(email: str) -> str:
+    return email.strip().lower()
 
 
 def _redis_storage(url: str) -> Storage:

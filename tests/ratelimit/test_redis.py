@@ -100,3 +100,30 @@ async def test_redis_failure_is_remembered_for_the_retry_interval() -> None:
     assert limiter.redis_degraded
     assert (await limiter.check()).startswith("unavailable")
     await limiter.close()
+
+
+@pytest.mark.redis
+async def test_failed_sign_ins_are_counted_across_processes_through_redis(
+    app_client: ClientFactory, tenant: Tenant, redis_url: str
+) -> None:
+    """The agent app's sign-in throttle (8 failures per account per 15 minutes) is one
+    count for every server process, not one per process."""
+    from tests.web.conftest import csrf_of
+
+    email = tenant.created.user.email
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"
+    async with (
+        app_client(redis_url=redis_url, client_address=address) as first,
+        app_client(redis_url=redis_url, client_address=address) as second,
+    ):
+        tokens = {}
+        for client in (first, second):
+            tokens[id(client)] = csrf_of((await client.get("/signin")).text)
+        codes = []
+        for n in range(9):
+            client = first if n % 2 == 0 else second
+            response = await client.post(
+                "/signin", data={"csrf": tokens[id(client)], "email": email, "password": "guess"}
+            )
+            codes.append(response.status_code)
+    assert codes == [400] * 8 + [429]

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
-from tixallo.web.sessions import COOKIE, throttle
+from tixallo.web.sessions import COOKIE
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -30,10 +28,3 @@ async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWOR
     assert response.status_code == 303, response.text
     assert client.cookies.get(COOKIE)
     return csrf_of((await client.get("/account")).text)
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle() -> Iterator[None]:
-    throttle.reset()
-    yield
-    throttle.reset()

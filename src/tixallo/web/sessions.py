@@ -14,14 +14,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from fastapi import Request
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock
 from tixallo.context import Ctx
+from tixallo.ratelimit import RateLimiter
 from tixallo.web.models import WebSession
 from tixallo.workspaces.models import Member, User, Workspace
 
@@ -154,30 +153,9 @@ def same_token(expected: str | None, given: str | None) -> bool:
     return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
 
 
-class SignInThrottle:
-    """Failed sign-ins counted per address and per account in a moving window.
-
-    In-process memory: with several server processes each keeps its own count, which still
-    bounds guessing to (processes x limit) per window. Redis-backed counting is the
-    production follow-up (the API's rate limiter already has that store).
-    """
-
-    def __init__(self, per_address: str = "20/15minutes", per_account: str = "8/15minutes"):
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self.per_address = parse(per_address)
-        self.per_account = parse(per_account)
-
-    def allowed(self, address: str, account: str) -> bool:
-        return self._limiter.test(self.per_address, "addr", address) and self._limiter.test(
-            self.per_account, "acct", account.strip().lower()
-        )
-
-    def failed(self, address: str, account: str) -> None:
-        self._limiter.hit(self.per_address, "addr", address)
-        self._limiter.hit(self.per_account, "acct", account.strip().lower())
-
-    def reset(self) -> None:
-        self._limiter.storage.reset()
-
-
-throttle = SignInThrottle()
+def sign_in_limiter(request: Request) -> RateLimiter:
+    """Failed sign-ins are counted per address and per account in the application's rate
+    limiter: in Redis when configured (one count for every server process), in process
+    memory otherwise or while Redis is unreachable (each process still limits)."""
+    limiter: RateLimiter = request.state.rate_limiter
+    return limiter

@@ -20,7 +20,7 @@ from tixallo.web.deps import (
     is_https,
     safe_next,
 )
-from tixallo.web.sessions import COOKIE, LIFETIME, PRE_COOKIE, throttle
+from tixallo.web.sessions import COOKIE, LIFETIME, PRE_COOKIE, sign_in_limiter
 from tixallo.web.templating import render
 from tixallo.workspaces import service as workspaces
 
@@ -99,13 +99,13 @@ async def signin(request: Request) -> Response:
             signup=_settings(request).signup,
         )
 
-    if not throttle.allowed(_address(request), email):
+    if not await sign_in_limiter(request).sign_in_allowed(_address(request), email):
         return again(THROTTLED, 429)
     async with db_of(request).transaction(write=False) as session:
         user = await workspaces.check_sign_in(session, email, password)
         memberships = await sessions.memberships_of(session, user.id) if user else []
     if user is None:
-        throttle.failed(_address(request), email)
+        await sign_in_limiter(request).sign_in_failed(_address(request), email)
         return again("That email and password do not match an account.", 400)
     if not memberships:
         return again("This account does not belong to any workspace any more.", 400)
@@ -126,7 +126,7 @@ async def signup(request: Request) -> Response:
     await check_pre_signin_csrf(request)
     form = await form_of(request)
     values = {k: field(form, k) for k in ("workspace", "name", "email")}
-    if not throttle.allowed(_address(request), values["email"]):
+    if not await sign_in_limiter(request).sign_in_allowed(_address(request), values["email"]):
         return anonymous_page(
             request, "signup.html", status_code=429, error=THROTTLED, values=values
         )
@@ -141,7 +141,7 @@ async def signup(request: Request) -> Response:
             )
     except TixalloError as exc:
         if exc.param == "admin_password":  # also answers "wrong password" for an account
-            throttle.failed(_address(request), values["email"])
+            await sign_in_limiter(request).sign_in_failed(_address(request), values["email"])
         return anonymous_page(
             request, "signup.html", status_code=400, error=exc.message, values=values
         )
@@ -212,7 +212,7 @@ async def accept_invite(request: Request, token: str) -> Response:
     form = await form_of(request)
     async with db_of(request).transaction(write=False) as session:
         invite, workspace, has_account = await invites.find_invite(session, token)
-    if not throttle.allowed(_address(request), invite.email):
+    if not await sign_in_limiter(request).sign_in_allowed(_address(request), invite.email):
         return anonymous_page(
             request,
             "invite.html",
@@ -229,7 +229,7 @@ async def accept_invite(request: Request, token: str) -> Response:
             )
     except Invalid as exc:
         if has_account:
-            throttle.failed(_address(request), invite.email)
+            await sign_in_limiter(request).sign_in_failed(_address(request), invite.email)
         return anonymous_page(
             request,
             "invite.html",
