@@ -85,7 +85,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         query={"status": "open", "limit": "2"},
         notes="Newest first. Filters: `status`, `priority`, `tag`, `assignee_id`, "
         "`customer_email`, `inbox_id`, `updated_since` (ISO 8601 with a time zone); "
-        "`sort=updated_at` lists the oldest change first, for incremental sync.",
+        "`sort=updated_at` lists the oldest change first, for incremental sync. "
+        "`q` is a full-text search: tickets whose subject, or one of whose public messages, "
+        "contains every word of `q` (at most 8 words, case-insensitive; internal notes are "
+        "never searched). On PostgreSQL words match whole words from a full-text index; on "
+        "the embedded SQLite database they match anywhere in the text and the search reads "
+        "every ticket of the workspace, which is fine for thousands of tickets. A `q` with no "
+        "letter or digit answers 400.",
     ),
     Endpoint(
         "POST",

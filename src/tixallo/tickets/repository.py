@@ -16,8 +16,10 @@ from tixallo.context import Ctx
 from tixallo.customers.models import Company, Customer
 from tixallo.events.models import Event
 from tixallo.pagination import Cursor, Page, page_from
+from tixallo.tickets import search
 from tixallo.tickets.models import Message, Ticket, TicketTag
 from tixallo.tickets.public import MessageView, TicketView
+from tixallo.tickets.search import TextSearch
 from tixallo.workspaces.models import Member, User
 
 AssigneeUser = aliased(User, name="assignee_user")
@@ -137,6 +139,15 @@ class TicketFilters:
     customer_id: str | None = None
     inbox_id: str | None = None
     updated_since: datetime | None = None
+    search: TextSearch | None = None
+
+
+def _for_session(session: AsyncSession, filters: TicketFilters) -> TicketFilters:
+    """The filters with the search built for the database this session talks to."""
+    if filters.search is None or session.bind is None:
+        return filters
+    dialect = session.bind.dialect.name
+    return replace(filters, search=replace(filters.search, dialect=dialect))
 
 
 async def get_ticket(session: AsyncSession, ctx: Ctx, ticket_id: str) -> TicketView | None:
@@ -154,6 +165,7 @@ async def list_tickets(
     sort: str = "created_at",
 ) -> Page[TicketView]:
     """Newest first by ``created_at``, or oldest change first by ``updated_at`` (for sync)."""
+    filters = _for_session(session, filters)
     stmt = list_tickets_statement(ctx, filters, limit=limit, cursor=cursor, sort=sort)
     rows = await _read_views(session, stmt)
 
@@ -216,6 +228,7 @@ def _by_tag_statement(
 async def count_tickets(session: AsyncSession, ctx: Ctx, filters: TicketFilters) -> int:
     """The number of matching tickets (the external API's ``total``). Customers are joined
     only when the filter needs them, so the count is answered from the tickets index."""
+    filters = _for_session(session, filters)
     base = select(func.count()).select_from(Ticket)
     if filters.customer_email is not None:
         base = base.join(Customer, Customer.id == Ticket.customer_id)
@@ -226,6 +239,7 @@ async def count_tickets(session: AsyncSession, ctx: Ctx, filters: TicketFilters)
 async def list_tickets_by_offset(
     session: AsyncSession, ctx: Ctx, filters: TicketFilters, *, limit: int, offset: int
 ) -> list[TicketView]:
+    filters = _for_session(session, filters)
     stmt = (
         _filtered(tickets_of(ctx), ctx, filters)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
@@ -252,6 +266,8 @@ def _filtered(stmt: S, ctx: Ctx, f: TicketFilters) -> S:
         stmt = stmt.where(Customer.email == f.customer_email)
     if f.updated_since is not None:
         stmt = stmt.where(Ticket.updated_at >= f.updated_since)
+    if f.search is not None:
+        stmt = stmt.where(search.matches(ctx, f.search))
     if f.tag is not None:
         stmt = stmt.where(
             exists().where(
@@ -300,18 +316,13 @@ async def get_ticket_by_number(session: AsyncSession, ctx: Ctx, number: int) -> 
 # --- used by the agent app -----------------------------------------------------------------
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
 async def list_queue(
     session: AsyncSession,
     ctx: Ctx,
     filters: TicketFilters,
     *,
     statuses: tuple[str, ...] | None,
-    query: str | None,
+    query: TextSearch | None,
     company_id: str | None = None,
     limit: int,
     cursor: Cursor | None,
@@ -319,25 +330,14 @@ async def list_queue(
     """The agent app's queue: newest first, keyset-paged on (created_at, id) like
     :func:`list_tickets`, restricted to ``statuses`` (a view such as "open" spans several).
 
-    ``query`` searches subjects and message bodies (internal notes too: agents see them)
-    with a case-insensitive LIKE. That scans; it is fine for thousands of tickets and is
-    the place to switch to PostgreSQL full-text search / SQLite FTS5 when it is not.
+    ``query`` is a full-text search (tickets/search.py) over subjects and message bodies,
+    internal notes included when the search says so (agents see them).
     """
-    stmt = _filtered(tickets_of(ctx), ctx, filters)
+    stmt = _filtered(tickets_of(ctx), ctx, _for_session(session, replace(filters, search=query)))
     if statuses:
         stmt = stmt.where(Ticket.status.in_(statuses))
     if company_id is not None:
         stmt = stmt.where(Customer.company_id == company_id)
-    if query:
-        pattern = _like_pattern(query)
-        in_messages = exists().where(
-            and_(
-                Message.workspace_id == ctx.workspace_id,
-                Message.ticket_id == Ticket.id,
-                func.lower(Message.body).like(pattern, escape="\\"),
-            )
-        )
-        stmt = stmt.where(func.lower(Ticket.subject).like(pattern, escape="\\") | in_messages)
     if cursor is not None:
         stmt = stmt.where(tuple_(Ticket.created_at, Ticket.id) < (cursor.at, cursor.id))
     stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit + 1)

@@ -17,6 +17,7 @@ from tixallo.pagination import Cursor, check_limit
 from tixallo.tickets import repository
 from tixallo.tickets import service as tickets
 from tixallo.tickets.public import message_public, ticket_public
+from tixallo.tickets.search import MAX_QUERY_LENGTH, parse_search
 from tixallo.validation import check_email
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -39,8 +40,17 @@ async def list_tickets(
     inbox_id: Annotated[str | None, Query(max_length=40)] = None,
     updated_since: datetime | None = None,
     sort: Literal["created_at", "updated_at"] = "created_at",
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_QUERY_LENGTH,
+            description="Full-text search: tickets whose subject, or one of whose public"
+            " messages, contains every word.",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    """Newest first; ``sort=updated_at`` lists oldest change first for incremental sync."""
+    """Newest first; ``sort=updated_at`` lists oldest change first for incremental sync;
+    ``q`` searches subjects and public messages (internal notes are never searched here)."""
     if updated_since is not None and updated_since.tzinfo is None:
         raise Invalid(
             "updated_since needs a time zone, e.g. 2026-03-17T10:00:00Z.", param="updated_since"
@@ -55,6 +65,7 @@ async def list_tickets(
         else None,
         inbox_id=inbox_id,
         updated_since=updated_since,
+        search=parse_search(q) if q is not None else None,
     )
     page = await repository.list_tickets(
         session,

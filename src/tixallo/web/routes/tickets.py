@@ -15,6 +15,7 @@ from tixallo.tickets import repository as tickets_repo
 from tixallo.tickets import service as tickets
 from tixallo.tickets.models import PRIORITIES, STATUSES
 from tixallo.tickets.repository import TicketFilters
+from tixallo.tickets.search import MAX_QUERY_LENGTH, TextSearch, parse_search
 from tixallo.validation import check_choice
 from tixallo.web import sessions
 from tixallo.web.deps import CurrentAgent, db_of, field, form_of
@@ -63,13 +64,24 @@ def _filters(agent: Agent, params: dict[str, str]) -> tuple[TicketFilters, tuple
     return filters, statuses
 
 
+def _search_of(text: str) -> TextSearch | None:
+    """The queue's search box: agents find internal notes too; a box with no word in it
+    (only punctuation, say) searches nothing rather than failing the page."""
+    if not text:
+        return None
+    try:
+        return parse_search(text, include_internal=True)
+    except Invalid:
+        return None
+
+
 @router.get("/")
 async def queue(request: Request, agent: CurrentAgent) -> Response:
     params = {k: v for k, v in request.query_params.items() if v}
     filters, statuses = _filters(agent, params)
     cursor_value = params.get("cursor")
     cursor = Cursor.decode(cursor_value) if cursor_value else None
-    query = (params.get("q") or "").strip()[:200] or None
+    query = _search_of((params.get("q") or "").strip()[:MAX_QUERY_LENGTH])
     async with db_of(request).transaction(write=False) as session:
         page = await tickets_repo.list_queue(
             session,
