@@ -42,9 +42,13 @@ check: lint typecheck test
 # Not part of `make test`: needs wrk (apt-get install wrk), PostgreSQL and Redis on localhost
 # (BENCH_PG_URL, BENCH_REDIS_URL); see bench/README.md. BENCH_SIZES adds 1000000 for the full series.
 BENCH_SIZES ?= 10000,100000
+BENCH_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 bench: $(VENV)/.dev
 	$(BIN)/python bench/api_bench.py
 	$(BIN)/python bench/scale.py --sizes $(BENCH_SIZES) --requests 150
+	$(BIN)/python bench/webhooks_bench.py --events 1000 --latency-events 200
+	$(BIN)/python bench/webhooks_bench.py --events 1000 --latency-events 200 \
+		--database-url $(subst postgresql://,postgresql+asyncpg://,$(BENCH_PG_URL))
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-*

@@ -101,7 +101,8 @@ async def main(tickets: int, database_url: str | None, repeats: int) -> None:
             ("priority=urgent", "/?view=all&priority=urgent"),
             ("tag=legal (0.5% of tickets)", "/?view=all&tag=legal"),
             ("status=waiting + tag=billing", "/?status=waiting&tag=billing"),
-            ("search (LIKE over subject and messages)", "/?view=all&q=zzznotfound"),
+            ("search, no match", "/?view=all&q=zzznotfound"),
+            ("search, ~1% of tickets (q=printers)", "/?view=all&q=printers"),
             ("ticket page", ticket.group(1)),
             ("dashboard", "/dashboard"),
         ]
