@@ -100,14 +100,6 @@ class Database:
             engine_kwargs.setdefault("pool_size", 20)
             engine_kwargs.setdefault("max_overflow", 10)
             engine_kwargs.setdefault("pool_pre_ping", False)
-            # asyncpg prepares every statement; after five runs PostgreSQL may switch a
-            # prepared statement to a generic plan made without the parameters' values
-            # (which workspace, which cursor): at 1M tickets a one-match search took 45 ms
-            # that way against 6 ms with its own plan (bench/README.md). Planning each run
-            # costs ~0.1 ms.
-            engine_kwargs.setdefault(
-                "connect_args", {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
-            )
         if self.is_sqlite:
             url = one_hop_url(url)
         self.engine: AsyncEngine = create_async_engine(url, **engine_kwargs)

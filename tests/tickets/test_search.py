@@ -10,9 +10,11 @@ from sqlalchemy.dialects import postgresql
 from tests.conftest import Tenant, TenantFactory, ticket_body
 from tests.web.conftest import sign_in
 from tixallo.db import Database
+from tixallo.tickets import repository
 from tixallo.tickets import search as search_module
 from tixallo.tickets import service as tickets
 from tixallo.tickets.models import Message, Ticket
+from tixallo.tickets.search import parse_search
 
 
 async def create(client: httpx.AsyncClient, tenant: Tenant, subject: str, body: str) -> str:
@@ -143,3 +145,23 @@ async def test_postgresql_search_expressions_are_the_indexed_ones(
             plans.append("\n".join(r[0] for r in await conn.exec_driver_sql(f"EXPLAIN {sql}")))
     assert "ix_tickets_search" in plans[0], plans[0]
     assert "ix_messages_search" in plans[1], plans[1]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_search_plans_with_its_values_and_leaves_the_connection_as_it_was(
+    backend: str, db: Database, tenant: Tenant, client: httpx.AsyncClient
+) -> None:
+    found = await create(client, tenant, "Printer jammed", "paper everywhere")
+    async with db.transaction(write=False) as session:
+        connection = await session.connection()
+        page = await repository.list_tickets(
+            session,
+            tenant.ctx,
+            repository.TicketFilters(search=parse_search("printer")),
+            limit=10,
+            cursor=None,
+        )
+        mode = (await connection.exec_driver_sql("SHOW plan_cache_mode")).scalar_one()
+    assert [v.ticket.id for v in page.items] == [found]
+    assert mode == "auto"

@@ -167,7 +167,8 @@ async def list_tickets(
     """Newest first by ``created_at``, or oldest change first by ``updated_at`` (for sync)."""
     filters = _for_session(session, filters)
     stmt = list_tickets_statement(ctx, filters, limit=limit, cursor=cursor, sort=sort)
-    rows = await _read_views(session, stmt)
+    async with search.planned_with_values(session, filters.search):
+        rows = await _read_views(session, stmt)
 
     def cursor_of(view: TicketView) -> Cursor:
         at = view.ticket.updated_at if sort == "updated_at" else view.ticket.created_at
@@ -333,7 +334,8 @@ async def list_queue(
     ``query`` is a full-text search (tickets/search.py) over subjects and message bodies,
     internal notes included when the search says so (agents see them).
     """
-    stmt = _filtered(tickets_of(ctx), ctx, _for_session(session, replace(filters, search=query)))
+    filters = _for_session(session, replace(filters, search=query))
+    stmt = _filtered(tickets_of(ctx), ctx, filters)
     if statuses:
         stmt = stmt.where(Ticket.status.in_(statuses))
     if company_id is not None:
@@ -341,7 +343,8 @@ async def list_queue(
     if cursor is not None:
         stmt = stmt.where(tuple_(Ticket.created_at, Ticket.id) < (cursor.at, cursor.id))
     stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit + 1)
-    rows = await _read_views(session, stmt)
+    async with search.planned_with_values(session, filters.search):
+        rows = await _read_views(session, stmt)
     return page_from(rows, limit, lambda v: Cursor(v.ticket.created_at, v.ticket.id))
 
 
