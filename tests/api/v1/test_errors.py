@@ -195,6 +195,7 @@ async def test_openapi_documents_the_error_body_and_no_422(client: httpx.AsyncCl
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_too_many_database_connections_is_503(backend: str) -> None:
     """PostgreSQL refusing a connection (SQLSTATE 53300) is a moment to retry, not a bug."""
     from sqlalchemy import text
@@ -202,8 +203,6 @@ async def test_too_many_database_connections_is_503(backend: str) -> None:
 
     from tests.conftest import POSTGRES_URL
 
-    if backend != "postgres":
-        pytest.skip("PostgreSQL only")
     admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
         await conn.execute(text("DROP ROLE IF EXISTS tixallo_no_connections"))
