@@ -96,12 +96,11 @@ class Database:
             # Requests beyond the pool wait their turn (up to pool_timeout, then 503).
             engine_kwargs.setdefault("pool_size", 32)
             engine_kwargs.setdefault("max_overflow", 0)
+            url = one_hop_url(url)
         else:
             engine_kwargs.setdefault("pool_size", 20)
             engine_kwargs.setdefault("max_overflow", 10)
             engine_kwargs.setdefault("pool_pre_ping", False)
-        if self.is_sqlite:
-            url = one_hop_url(url)
         self.engine: AsyncEngine = create_async_engine(url, **engine_kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -187,6 +186,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (with ``escape="\\"``) matching ``text`` anywhere, lower-cased:
+    ``%`` and ``_`` typed by a user are plain characters."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
 
 
 def insert_ignoring_conflict(

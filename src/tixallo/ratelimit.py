@@ -386,6 +386,18 @@ async def record_failed_auth(request: Any) -> None:
         )
 
 
+async def sign_in_allowed(request: Any, account: str) -> bool:
+    """Whether the agent app may check a password for ``account`` from this address."""
+    limiter = _limiter_of(request)
+    return limiter is None or await limiter.sign_in_allowed(_address_of(request), account)
+
+
+async def record_failed_sign_in(request: Any, account: str) -> None:
+    limiter = _limiter_of(request)
+    if limiter is not None:
+        await limiter.sign_in_failed(_address_of(request), account)
+
+
 async def spend(request: Any, key_id: str, per_key: str | None) -> None:
     """Spend one request of the key's budget, or refuse (429) before any work is done."""
     limiter = _limiter_of(request)

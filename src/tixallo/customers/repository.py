@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo.context import Ctx
 from tixallo.customers.models import Company, Customer
+from tixallo.db import contains_pattern
 from tixallo.pagination import Cursor, Page, page_from
 
 
@@ -53,7 +54,7 @@ async def list_customers(
     """Newest first; ``query`` matches name or email (case-insensitive substring)."""
     stmt = customers_of(ctx)
     if query:
-        pattern = _like(query)
+        pattern = contains_pattern(query)
         stmt = stmt.where(
             func.lower(Customer.name).like(pattern, escape="\\")
             | func.lower(Customer.email).like(pattern, escape="\\")
@@ -77,7 +78,7 @@ async def list_companies(
     """Newest first; ``query`` matches name or domain (case-insensitive substring)."""
     stmt = companies_of(ctx)
     if query:
-        pattern = _like(query)
+        pattern = contains_pattern(query)
         stmt = stmt.where(
             func.lower(Company.name).like(pattern, escape="\\")
             | func.lower(Company.domain).like(pattern, escape="\\")
@@ -90,11 +91,6 @@ async def list_companies(
 
 
 # --- used by the agent app -----------------------------------------------------------------
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
 
 
 async def list_company_customers(

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo.context import Ctx
+from tixallo.db import contains_pattern
 from tixallo.errors import Invalid
 from tixallo.tickets.models import Message, Ticket
 
@@ -117,13 +118,8 @@ def _postgresql(ctx: Ctx, search: TextSearch) -> ColumnElement[bool]:
     return Ticket.id.in_(union(in_subjects, in_messages))
 
 
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _by_substring(ctx: Ctx, search: TextSearch) -> ColumnElement[bool]:
-    patterns = [_like(word) for word in search.words]
+    patterns = [contains_pattern(word) for word in search.words]
     in_subject = and_(*(func.lower(Ticket.subject).like(p, escape="\\") for p in patterns))
     in_a_message = exists().where(
         Message.workspace_id == ctx.workspace_id,

@@ -14,13 +14,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from fastapi import Request
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock
 from tixallo.context import Ctx
-from tixallo.ratelimit import RateLimiter
 from tixallo.web.models import WebSession
 from tixallo.workspaces.models import Member, User, Workspace
 
@@ -151,11 +149,3 @@ async def set_flash(session: AsyncSession, row: WebSession, message: str | None)
 
 def same_token(expected: str | None, given: str | None) -> bool:
     return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
-
-
-def sign_in_limiter(request: Request) -> RateLimiter:
-    """Failed sign-ins are counted per address and per account in the application's rate
-    limiter: in Redis when configured (one count for every server process), in process
-    memory otherwise or while Redis is unreachable (each process still limits)."""
-    limiter: RateLimiter = request.state.rate_limiter
-    return limiter

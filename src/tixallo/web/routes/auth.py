@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from tixallo import ratelimit
 from tixallo.config import Settings
 from tixallo.errors import Invalid, NotFound, TixalloError
 from tixallo.web import invites, sessions
@@ -20,17 +21,13 @@ from tixallo.web.deps import (
     is_https,
     safe_next,
 )
-from tixallo.web.sessions import COOKIE, LIFETIME, PRE_COOKIE, sign_in_limiter
+from tixallo.web.sessions import COOKIE, LIFETIME, PRE_COOKIE
 from tixallo.web.templating import render
 from tixallo.workspaces import service as workspaces
 
 router = APIRouter()
 
 THROTTLED = "Too many failed attempts. Wait a few minutes, then try again."
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _settings(request: Request) -> Settings:
@@ -99,13 +96,13 @@ async def signin(request: Request) -> Response:
             signup=_settings(request).signup,
         )
 
-    if not await sign_in_limiter(request).sign_in_allowed(_address(request), email):
+    if not await ratelimit.sign_in_allowed(request, email):
         return again(THROTTLED, 429)
     async with db_of(request).transaction(write=False) as session:
         user = await workspaces.check_sign_in(session, email, password)
         memberships = await sessions.memberships_of(session, user.id) if user else []
     if user is None:
-        await sign_in_limiter(request).sign_in_failed(_address(request), email)
+        await ratelimit.record_failed_sign_in(request, email)
         return again("That email and password do not match an account.", 400)
     if not memberships:
         return again("This account does not belong to any workspace any more.", 400)
@@ -126,7 +123,7 @@ async def signup(request: Request) -> Response:
     await check_pre_signin_csrf(request)
     form = await form_of(request)
     values = {k: field(form, k) for k in ("workspace", "name", "email")}
-    if not await sign_in_limiter(request).sign_in_allowed(_address(request), values["email"]):
+    if not await ratelimit.sign_in_allowed(request, values["email"]):
         return anonymous_page(
             request, "signup.html", status_code=429, error=THROTTLED, values=values
         )
@@ -141,7 +138,7 @@ async def signup(request: Request) -> Response:
             )
     except TixalloError as exc:
         if exc.param == "admin_password":  # also answers "wrong password" for an account
-            await sign_in_limiter(request).sign_in_failed(_address(request), values["email"])
+            await ratelimit.record_failed_sign_in(request, values["email"])
         return anonymous_page(
             request, "signup.html", status_code=400, error=exc.message, values=values
         )
@@ -212,7 +209,7 @@ async def accept_invite(request: Request, token: str) -> Response:
     form = await form_of(request)
     async with db_of(request).transaction(write=False) as session:
         invite, workspace, has_account = await invites.find_invite(session, token)
-    if not await sign_in_limiter(request).sign_in_allowed(_address(request), invite.email):
+    if not await ratelimit.sign_in_allowed(request, invite.email):
         return anonymous_page(
             request,
             "invite.html",
@@ -229,7 +226,7 @@ async def accept_invite(request: Request, token: str) -> Response:
             )
     except Invalid as exc:
         if has_account:
-            await sign_in_limiter(request).sign_in_failed(_address(request), invite.email)
+            await ratelimit.record_failed_sign_in(request, invite.email)
         return anonymous_page(
             request,
             "invite.html",
