@@ -137,6 +137,7 @@ async def test_killing_workers_during_deliveries_loses_none(
     await asyncio.sleep(0.5)
     sent = Counter((r.path, r.headers["webhook-id"]) for r in receiver.requests)
     duplicates = sum(n - 1 for n in sent.values())
+    per_endpoint = _per_path(sent, paths)
     lost = sum(len(events - set(receiver.ids(p))) for p in paths)
     statuses = await _statuses(db)
     record(
@@ -150,14 +151,13 @@ async def test_killing_workers_during_deliveries_loses_none(
             duplicates,
             0,
             f"done {finished_after_last_kill:.1f}s after the last kill (lease {LEASE_SECONDS}s);"
-            f" most duplicates at one receiver {max(_per_path(sent, paths).values())}",
+            f" most duplicates at one receiver {max(per_endpoint.values())}",
         )
     )
     assert lost == 0
     # A kill repeats at most the one attempt in flight per endpoint the victim was serving
     # (each sender waits for its attempt to commit before the next): so no receiver sees
     # more duplicates than there were kills.
-    per_endpoint = _per_path(sent, paths)
     assert max(per_endpoint.values()) <= kills, (per_endpoint, kills)
     assert duplicates <= kills * len(paths), duplicates
     assert statuses == Counter({SUCCEEDED: expected}), statuses
