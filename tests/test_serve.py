@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -20,11 +21,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(cwd: Path, port: int) -> subprocess.Popen[str]:
+#: The installed console script, as `make run` starts it (``.venv/bin/tixallo``).
+TIXALLO_SCRIPT = str(Path(sys.executable).parent / "tixallo")
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("TIXALLO_")}
+
+
+def start(cwd: Path, port: int, program: list[str] | None = None) -> subprocess.Popen[str]:
     """Start the server as `make run` does, and wait until it answers."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIXALLO_")}
+    env = clean_env()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tixallo", "serve", "--demo", "--port", str(port)],
+        [*(program or [sys.executable, "-m", "tixallo"]), "serve", "--demo", "--port", str(port)],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -61,7 +70,7 @@ def test_first_start_creates_a_demo_and_prints_its_secrets_once(tmp_path: Path) 
     assert key and login, output
     assert (tmp_path / "var" / "tixallo.db").exists()
 
-    proc = start(tmp_path, port)
+    proc = start(tmp_path, port, [TIXALLO_SCRIPT])
     try:
         headers = {"Authorization": f"Bearer {key.group(1)}"}
         listed = httpx.get(f"{base}/api/v1/tickets", headers=headers, timeout=10)
@@ -79,3 +88,12 @@ def test_first_start_creates_a_demo_and_prints_its_secrets_once(tmp_path: Path) 
     assert key.group(1) not in second and "admin login" not in second
     assert "API key (scope" not in second
     assert "existing data" in second
+    # The restart names the command for a new key in a form that runs as printed, whether or
+    # not `tixallo` is on the PATH.
+    hint = re.search(r"New API key: (.+)", second)
+    assert hint, second
+    made = subprocess.run(
+        shlex.split(hint.group(1)), cwd=tmp_path, env=clean_env(), capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip().splitlines()[-1].startswith("th_")

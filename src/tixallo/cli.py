@@ -4,9 +4,11 @@ secret print it alone on the last line of stdout so scripts can capture it."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -136,7 +138,9 @@ def _print_demo(secrets: object, host: str, port: int) -> None:
         typer.echo(f"  try: curl -H 'Authorization: Bearer {secrets.api_key}' {url}/api/v1/tickets")
     else:
         typer.echo(f"Using the existing data in ./var/ (demo admin: {DEMO_ADMIN_EMAIL}).")
-        typer.echo("New API key: tixallo key create --workspace demo --scopes '*' --name me")
+        typer.echo(
+            f"New API key: {command_as_typed()} key create --workspace demo --scopes '*' --name me"
+        )
     typer.echo("", err=False)
     sys.stdout.flush()
 
@@ -253,6 +257,22 @@ def key_rotate(
 
     secret = _run(work)
     typer.echo(secret)
+
+
+def command_as_typed() -> str:
+    """How to run this very command from the current folder: `tixallo` when that name on the
+    PATH is this program, else its path (``.venv/bin/tixallo`` after ``make run``), so a
+    printed hint works when pasted."""
+    program = Path(sys.argv[0]).resolve()
+    on_path = shutil.which("tixallo")
+    if on_path is not None and Path(on_path).resolve() == program:
+        return "tixallo"
+    if program.name != "tixallo":  # python -m tixallo
+        return f"{Path(sys.executable)} -m tixallo"
+    try:
+        return str(program.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(program)
 
 
 def main() -> None:
