@@ -17,7 +17,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from tixallo.docs_site.render import headings, load, render_markdown
 from tixallo.errors import NotFound
 
-DOCS_DIR = Path(__file__).resolve().parents[3] / "docs"
+#: The documentation pages. In a checkout this is a link to the repository's ``docs/``; a
+#: wheel carries the pages themselves (package data), so an installed server serves them too.
+DOCS_DIR = Path(__file__).resolve().parent / "pages"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 PAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
