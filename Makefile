@@ -31,8 +31,8 @@ chaos: $(VENV)/.dev
 	TIXALLO_CHAOS=1 $(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy

@@ -6,20 +6,13 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
+from tests.support.server import free_port, wait_until_healthy
 
 #: The installed console script, as `make run` starts it (``.venv/bin/tixallo``).
 TIXALLO_SCRIPT = str(Path(sys.executable).parent / "tixallo")
@@ -40,16 +33,7 @@ def start(cwd: Path, port: int, program: list[str] | None = None) -> subprocess.
         stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise AssertionError(proc.communicate()[0])
+    wait_until_healthy(f"http://127.0.0.1:{port}", proc)
     return proc
 
 

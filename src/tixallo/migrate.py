@@ -9,12 +9,14 @@ from alembic.config import Config
 
 from tixallo.db import _ensure_sqlite_directory
 
-ROOT = Path(__file__).resolve().parents[2]
+#: Package data, so an installed Tixallo (a wheel, no checkout) migrates its database too.
+#: ``alembic.ini`` at the repository root is for developers' ``alembic`` command only.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["url"] = url
     return config
 
