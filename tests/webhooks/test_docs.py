@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import re
 import shutil
 from asyncio.subprocess import PIPE
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from standardwebhooks.webhooks import Webhook
 
 from tests.conftest import Tenant
 from tests.webhooks.conftest import (
@@ -45,6 +47,52 @@ async def _delivery(
     return str(hook["secret"]), receiver.requests[0]
 
 
+def _tacohelp_cases(secret: str, got: Received) -> list[tuple[str, dict[str, str], bytes, bool]]:
+    other = "whsec_" + "A" * 43 + "="
+    return [
+        (secret, got.headers, got.body, True),
+        (secret, got.headers, got.body.replace(b"Login", b"Logout"), False),
+        (other, got.headers, got.body, False),
+        # The Standard Webhooks value is not what this receiver checks.
+        (
+            secret,
+            {**got.headers, "x-webhook-signature": got.headers["webhook-signature"]},
+            got.body,
+            False,
+        ),
+        (
+            secret,
+            {k: v for k, v in got.headers.items() if k != "x-webhook-signature"},
+            got.body,
+            False,
+        ),
+    ]
+
+
+async def _run_node(
+    snippet: str, function: str, cases: list[tuple[str, dict[str, str], bytes, bool]]
+) -> list[bool]:
+    harness = (
+        snippet
+        + f"""
+const cases = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
+console.log(JSON.stringify(cases.map((c) =>
+  {function}(c.secret, c.headers, Buffer.from(c.body, "base64")))));
+"""
+    )
+    encoded = [
+        {"secret": k, "headers": h, "body": base64.b64encode(b).decode()} for k, h, b, _ in cases
+    ]
+    node = shutil.which("node")
+    assert node is not None
+    process = await asyncio.create_subprocess_exec(
+        node, "-e", harness, stdin=PIPE, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(json.dumps(encoded).encode()), 30)
+    assert process.returncode == 0, err.decode()
+    return list(json.loads(out))
+
+
 def _cases(secret: str, got: Received) -> list[tuple[str, dict[str, str], bytes, bool]]:
     other = "whsec_" + "A" * 43 + "="
     return [
@@ -71,23 +119,25 @@ async def test_node_snippet_verifies_a_real_delivery(
     client: httpx.AsyncClient, tenant: Tenant, db: Database, settings: Settings, receiver: Receiver
 ) -> None:
     secret, got = await _delivery(client, tenant, db, settings, receiver)
-    harness = (
-        _snippet("verify-node")
-        + """
-const cases = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
-console.log(JSON.stringify(cases.map((c) =>
-  verifyWebhook(c.secret, c.headers, Buffer.from(c.body, "base64")))));
-"""
-    )
-    cases = [
-        {"secret": k, "headers": h, "body": base64.b64encode(b).decode()}
-        for k, h, b, _ in _cases(secret, got)
-    ]
-    node = shutil.which("node")
-    assert node is not None
-    process = await asyncio.create_subprocess_exec(
-        node, "-e", harness, stdin=PIPE, stdout=PIPE, stderr=PIPE
-    )
-    out, err = await asyncio.wait_for(process.communicate(json.dumps(cases).encode()), 30)
-    assert process.returncode == 0, err.decode()
-    assert json.loads(out) == [expected for *_, expected in _cases(secret, got)]
+    cases = _cases(secret, got)
+    verdicts = await _run_node(_snippet("verify-node"), "verifyWebhook", cases)
+    assert verdicts == [expected for *_, expected in cases]
+
+
+async def test_tacohelp_style_snippets_verify_the_same_real_delivery(
+    client: httpx.AsyncClient, tenant: Tenant, db: Database, settings: Settings, receiver: Receiver
+) -> None:
+    """One delivery verifies with the standardwebhooks library and with a receiver written
+    from the TacoHelp document (hex HMAC of the body), in Python and in Node."""
+    secret, got = await _delivery(client, tenant, db, settings, receiver)
+    assert Webhook(secret).verify(got.body, got.headers)["type"] == "ticket.created"
+    namespace: dict[str, Any] = {}
+    exec(compile(_snippet("verify-tacohelp-python"), str(DOC), "exec"), namespace)
+    verify = namespace["verify_tacohelp_signature"]
+    cases = _tacohelp_cases(secret, got)
+    assert [verify(k, h, b) for k, h, b, _ in cases] == [expected for *_, expected in cases]
+    if shutil.which("node") is not None or os.environ.get("CI"):
+        verdicts = await _run_node(
+            _snippet("verify-tacohelp-node"), "verifyTacohelpSignature", cases
+        )
+        assert verdicts == [expected for *_, expected in cases]

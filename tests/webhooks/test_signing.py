@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 from datetime import UTC, datetime
 
 import httpx
@@ -34,9 +36,19 @@ def test_signature_equals_the_reference_library() -> None:
     )
     assert signing.sign(secret, "evt_1", timestamp, body) == reference
     headers = signing.signed_headers(secret, "evt_1", timestamp, body)
-    assert headers["webhook-signature"] == headers["x-webhook-signature"] == reference
+    assert headers["webhook-signature"] == reference
     assert headers["webhook-id"] == "evt_1"
     assert headers["webhook-timestamp"] == str(timestamp)
+
+
+def test_x_webhook_signature_is_the_hex_hmac_of_the_body_keyed_by_the_secret_as_shown() -> None:
+    """What a receiver written from the TacoHelp document ("signed with HMAC-SHA256") checks."""
+    secret = signing.generate_secret()
+    body = signing.encode_body({"id": "evt_1", "type": "ticket.created", "data": {"é": "ü"}})
+    headers = signing.signed_headers(secret, "evt_1", 1_795_402_800, body)
+    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    assert headers["x-webhook-signature"] == expected
+    assert headers["x-webhook-signature"] != headers["webhook-signature"]
 
 
 def test_sealed_secret_opens_only_with_its_key() -> None:

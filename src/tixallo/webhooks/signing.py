@@ -3,8 +3,12 @@
 The secret is ``whsec_`` + base64 of 32 random bytes. Each attempt is signed over
 ``"{webhook-id}.{webhook-timestamp}.{raw body}"`` with HMAC-SHA256 keyed by the decoded
 secret; ``webhook-id`` is the event id, the same on every retry, so receivers can drop
-duplicates. ``X-Webhook-Signature`` repeats ``webhook-signature`` for receivers written
-against the TacoHelp document.
+duplicates.
+
+``X-Webhook-Signature`` is for receivers written from the TacoHelp document, which says only
+"signed with HMAC-SHA256": such a receiver computes the HMAC of the raw body keyed by the
+secret it was shown, and compares hex digests. So that header is exactly that, and nothing a
+Standard Webhooks library reads.
 """
 
 from __future__ import annotations
@@ -35,6 +39,12 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
+def sign_body_hex(secret: str, body: bytes) -> str:
+    """The value of ``X-Webhook-Signature``: lowercase hex HMAC-SHA256 of the raw body, keyed
+    by the secret exactly as shown (``whsec_…`` as UTF-8 bytes, not decoded)."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
 def encode_body(payload: dict[str, Any]) -> bytes:
     """The exact bytes sent (and signed): compact JSON, UTF-8."""
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
@@ -48,5 +58,5 @@ def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dic
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signature,
-        "x-webhook-signature": signature,
+        "x-webhook-signature": sign_body_hex(secret, body),
     }
