@@ -38,7 +38,12 @@ key_app = typer.Typer(
 )
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(key_app, name="key")
+user_app = typer.Typer(
+    help="People who sign in to the app, across workspaces (the server operator's view).",
+    no_args_is_help=True,
+)
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(user_app, name="user")
 app.command("export")(export_command)
 app.command("worker")(worker_command)
 
@@ -257,6 +262,38 @@ def key_rotate(
 
     secret = _run(work)
     typer.echo(secret)
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List people: email, name, whether they have a password, workspace:role, …"""
+    from tixallo.workspaces.accounts import list_accounts
+
+    for account in _run(list_accounts, write=False):
+        workspaces = ",".join(f"{slug}:{role}" for slug, role in account.memberships)
+        password = "password set" if account.has_password else "no password"
+        typer.echo("\t".join([account.email, account.name, password, workspaces or "-"]))
+
+
+@user_app.command("set-password")
+def user_set_password(email: str) -> None:
+    """Set a new password (a lost one has no other way back). Asks for it twice on a
+    terminal; otherwise reads it from the first line of standard input. Every session of
+    that person is signed out."""
+    from tixallo.web.sessions import end_user_sessions
+    from tixallo.workspaces.accounts import set_password
+
+    if sys.stdin.isatty():
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+
+    async def work(session: AsyncSession) -> str:
+        user = await set_password(session, email, password)
+        await end_user_sessions(session, user.id)
+        return user.email
+
+    typer.echo(f"password set for {_run(work)}; their sessions were signed out")
 
 
 def command_as_typed() -> str:

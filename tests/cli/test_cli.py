@@ -9,16 +9,20 @@ import sys
 import httpx
 import pytest
 
+from tests.support.web import csrf_of, sign_in
 from tixallo.db import Database
 
 pytestmark = pytest.mark.usefixtures("db")
 
 
-def tixallo(database_url: str, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+def tixallo(
+    database_url: str, *args: str, ok: bool = True, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TIXALLO_DATABASE_URL": database_url}
     result = subprocess.run(
         [sys.executable, "-m", "tixallo", *args],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
@@ -229,3 +233,48 @@ async def test_keys_are_stored_hashed(database_url: str, db: Database) -> None:
         stored = (await session.execute(select(ApiKey))).scalars().all()
     assert all(key not in (k.key_hash, k.prefix, k.name) for k in stored)
     assert any(k.prefix == key[:9] for k in stored)
+
+
+async def test_a_lost_password_is_set_again_from_the_command_line(
+    database_url: str, client: httpx.AsyncClient
+) -> None:
+    slug = last_line(
+        tixallo(
+            database_url, "workspace", "create", "Lost", "--admin-email", "Lost@Acme.io",
+            "--admin-password", "forgotten-one",
+        )
+    )  # fmt: skip
+    await sign_in(client, "lost@acme.io", "forgotten-one")
+    listed = tixallo(database_url, "user", "list").stdout
+    assert "lost@acme.io\t" in listed and f"password set\t{slug}:owner" in listed
+
+    done = tixallo(database_url, "user", "set-password", "LOST@acme.io", stdin="brand-new-pass\n")
+    assert "password set for lost@acme.io" in done.stdout
+    assert "brand-new-pass" not in done.stdout + done.stderr
+    # The session signed in with the old password is over; only the new password works.
+    assert (await client.get("/account")).status_code == 303
+    csrf = csrf_of((await client.get("/signin")).text)
+    old = await client.post(
+        "/signin", data={"csrf": csrf, "email": "lost@acme.io", "password": "forgotten-one"}
+    )
+    assert old.status_code == 400
+    await sign_in(client, "lost@acme.io", "brand-new-pass")
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("nobody@acme.io", "long-enough-1", "No such user with email 'nobody@acme.io'"),
+        ("keep@acme.io", "short", "at least 8 characters"),
+    ],
+)
+async def test_set_password_refuses_unknown_people_and_short_passwords(
+    database_url: str, client: httpx.AsyncClient, email: str, password: str, message: str
+) -> None:
+    tixallo(
+        database_url, "workspace", "create", "Keep", "--admin-email", "keep@acme.io",
+        "--admin-password", "keep-this-one",
+    )  # fmt: skip
+    refused = tixallo(database_url, "user", "set-password", email, stdin=password + "\n", ok=False)
+    assert refused.returncode == 2 and message in refused.stderr
+    await sign_in(client, "keep@acme.io", "keep-this-one")  # unchanged

@@ -1,30 +1,5 @@
-"""Helpers for the agent app's HTTP tests: sign in through the real form, read CSRF tokens."""
+"""The agent app's HTTP tests sign in through the real form (helpers in tests/support/web)."""
 
-from __future__ import annotations
+from tests.support.web import PASSWORD, csrf_of, sign_in
 
-import re
-
-import httpx
-
-from tixallo.web.sessions import COOKIE
-
-PASSWORD = "correct horse battery"
-_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    found = _CSRF.search(html)
-    assert found, "page has no CSRF field"
-    return found.group(1)
-
-
-async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> str:
-    """Sign in through the form; returns the CSRF token of the new session."""
-    page = await client.get("/signin")
-    response = await client.post(
-        "/signin",
-        data={"csrf": csrf_of(page.text), "email": email, "password": password, "next": "/"},
-    )
-    assert response.status_code == 303, response.text
-    assert client.cookies.get(COOKIE)
-    return csrf_of((await client.get("/account")).text)
+__all__ = ["PASSWORD", "csrf_of", "sign_in"]

@@ -47,3 +47,26 @@ async def get_default_inbox(session: AsyncSession, ctx: Ctx) -> Inbox:
 
 async def get_inbox(session: AsyncSession, ctx: Ctx, inbox_id: str) -> Inbox | None:
     return (await session.execute(inboxes_of(ctx).where(Inbox.id == inbox_id))).scalar()
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    """A person by sign-in email, across workspaces (emails are stored lower-case)."""
+    stmt = select(User).where(User.email == email.strip().lower())
+    return (await session.execute(stmt)).scalar()
+
+
+async def users_with_memberships(
+    session: AsyncSession,
+) -> list[tuple[User, list[tuple[Workspace, Member]]]]:
+    """Every person who can sign in, with the workspaces they work in (operator's view: this
+    crosses tenants on purpose, for `tixallo user list` on the server's own command line)."""
+    users = list((await session.execute(select(User).order_by(User.email))).scalars())
+    rows = await session.execute(
+        select(Member, Workspace)
+        .join(Workspace, Workspace.id == Member.workspace_id)
+        .order_by(Workspace.slug)
+    )
+    by_user: dict[str, list[tuple[Workspace, Member]]] = {}
+    for member, workspace in rows.tuples():
+        by_user.setdefault(member.user_id, []).append((workspace, member))
+    return [(user, by_user.get(user.id, [])) for user in users]
