@@ -26,9 +26,10 @@ from tixallo.customers import repository as customers_repo
 from tixallo.customers.models import Company, Customer
 from tixallo.customers.public import company_public, customer_public
 from tixallo.db import Database
-from tixallo.errors import Gone, Invalid
+from tixallo.errors import Invalid
 from tixallo.events import feed
-from tixallo.events.models import Event, FeedSequence
+from tixallo.events.cursor import FeedCursor, cursor_key
+from tixallo.events.models import Event
 from tixallo.pagination import Cursor
 from tixallo.tickets import repository as tickets_repo
 from tixallo.tickets.public import message_for_agents, ticket_public
@@ -113,11 +114,6 @@ class Writer:
             pq.write_table(pa.Table.from_pylist(flat), self.directory / f"{name}.parquet")
 
 
-async def _current_position(session: AsyncSession) -> int:
-    value = (await session.execute(select(FeedSequence.last_position))).scalar()
-    return int(value or 0)
-
-
 async def _touched_since(session: AsyncSession, ctx: Ctx, start: int, end: int) -> Touched:
     touched = Touched()
     stmt = (
@@ -159,13 +155,16 @@ async def export_workspace(
     retention: timedelta = feed.DEFAULT_RETENTION,
     progress: Callable[[str, int], None] = lambda name, n: None,
 ) -> str:
-    """Write the workspace (or what changed since ``since``) and return the next cursor."""
-    after = feed.FeedCursor.decode(since) if since else None
-    if after is not None and after.issued_at < clock.now() - retention:
-        raise Gone("This export cursor is older than the event retention; run a full export.")
-    await feed.catch_up(db)
+    """Write the workspace (or what changed since ``since``) and return the next cursor.
+    ``since`` must be a cursor this workspace's export or feed returned (signed, like the
+    feed's: see events/cursor.py), not older than the retention."""
+    key = await cursor_key(db)
+    after = FeedCursor.decode(since, key, ctx.workspace_id, param="since") if since else None
+    if after is not None:
+        feed.check_fresh(after, retention, param="since", advice="Run a full export.")
+    await feed.catch_up(db, ctx.workspace_id)
     async with db.transaction(write=False) as session:
-        end = await _current_position(session)
+        end = await feed.current_position(session, ctx.workspace_id)
         touched = None if after is None else await _touched_since(session, ctx, after.position, end)
 
         async def ticket_batches() -> AsyncIterator[list[str]]:
@@ -199,4 +198,5 @@ async def export_workspace(
             (company_public(c) for c in (await session.execute(company_stmt)).scalars()),
         )
     writer.close()
-    return feed.FeedCursor(max(end, after.position if after else 0), clock.now()).encode()
+    next_cursor = FeedCursor(max(end, after.position if after else 0), clock.now())
+    return next_cursor.encode(key, ctx.workspace_id)

@@ -4,8 +4,9 @@ from tixallo.auth.models import ApiKey
 from tixallo.chat.models import ChatMessage, Conversation
 from tixallo.customers.models import Company, Customer
 from tixallo.db import Base
-from tixallo.events.models import Event, FeedSequence
+from tixallo.events.models import Event, FeedCounter
 from tixallo.idempotency.models import IdempotencyRecord
+from tixallo.server_secrets import ServerSecret
 from tixallo.tickets.models import Message, Ticket, TicketTag
 from tixallo.web.models import Invite, WebSession  # noqa: F401  (agent app tables)
 from tixallo.webhooks import models as _webhooks  # noqa: F401  (webhook tables)
@@ -19,11 +20,12 @@ __all__ = [
     "Conversation",
     "Customer",
     "Event",
-    "FeedSequence",
+    "FeedCounter",
     "IdempotencyRecord",
     "Inbox",
     "Member",
     "Message",
+    "ServerSecret",
     "Ticket",
     "TicketTag",
     "User",

@@ -3,17 +3,19 @@
 Rows of the outbox get their ids when inserted but become visible when their transaction
 commits, so paging by id (or by time) can pass over an event whose transaction commits
 late, and never see it. The feed pages by ``position`` instead, a number the sequencer
-hands out only to events already committed, one sequencer at a time (the lock on the
-``feed_sequence`` row; on SQLite ``BEGIN IMMEDIATE``). A position therefore becomes
-visible only after every smaller one is, and a reader that remembers its last position
-misses nothing.
+hands out only to events already committed, one sequencer per workspace at a time (the
+lock on the workspace's ``feed_counters`` row; on SQLite ``BEGIN IMMEDIATE``). A position
+therefore becomes visible only after every smaller one of its workspace is, and a reader
+that remembers its last position misses nothing.
+
+Positions count per workspace (1, 2, 3 … in each), so a workspace's cursors tell nothing
+of the others' activity, and sequencing one workspace never waits for another's.
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
@@ -23,7 +25,8 @@ from tixallo import clock
 from tixallo.context import Ctx
 from tixallo.db import Database, insert_ignoring_conflict
 from tixallo.errors import Forbidden, Gone, Invalid
-from tixallo.events.models import Event, FeedSequence
+from tixallo.events.cursor import FeedCursor, cursor_key
+from tixallo.events.models import Event, FeedCounter
 from tixallo.events.service import EVENT_TYPES
 
 SEQUENCE_BATCH = 1000
@@ -38,42 +41,29 @@ def scope_for(event_type: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class FeedCursor:
-    """A position in the feed and when it was handed out (cursors expire with retention)."""
-
-    position: int
-    issued_at: datetime
-
-    def encode(self) -> str:
-        raw = f"{self.position}:{int(self.issued_at.timestamp())}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, value: str) -> FeedCursor:
-        try:
-            raw = base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode()).decode()
-            position, issued = raw.split(":")
-            return cls(int(position), datetime.fromtimestamp(int(issued), UTC))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Invalid("after is not a cursor this feed returned.", param="after") from exc
-
-
-@dataclass(frozen=True, slots=True)
 class FeedPage:
     events: list[Event]
-    next_cursor: FeedCursor
+    next_cursor: str
     has_more: bool
 
 
-async def sequence_events(session: AsyncSession) -> int:
-    """Give feed positions to committed events that have none, oldest first. Run it in a
-    write transaction of its own; concurrent calls wait for each other on the counter row."""
-    stmt = select(FeedSequence.last_position).where(FeedSequence.id == 1).with_for_update()
+async def sequence_events(session: AsyncSession, workspace_id: str) -> int:
+    """Give feed positions to the workspace's committed events that have none, oldest
+    first. Run it in a write transaction of its own; concurrent calls for one workspace wait
+    for each other on its counter row, calls for different workspaces do not."""
+    stmt = (
+        select(FeedCounter.last_position)
+        .where(FeedCounter.workspace_id == workspace_id)
+        .with_for_update()
+    )
     last = (await session.execute(stmt)).scalar()
-    if last is None:  # the migration seeds the row; recreate it if it was wiped
+    if last is None:  # the workspace's first sequencing (the migration backfills the rest)
         await session.execute(
             insert_ignoring_conflict(
-                session, FeedSequence.__table__, {"id": 1, "last_position": 0}, ["id"]
+                session,
+                FeedCounter.__table__,
+                {"workspace_id": workspace_id, "last_position": 0},
+                ["workspace_id"],
             )
         )
         last = int((await session.execute(stmt)).scalar_one())
@@ -81,7 +71,7 @@ async def sequence_events(session: AsyncSession) -> int:
         (
             await session.execute(
                 select(Event.id)
-                .where(Event.position.is_(None))
+                .where(Event.workspace_id == workspace_id, Event.position.is_(None))
                 .order_by(Event.created_at, Event.id)
                 .limit(SEQUENCE_BATCH)
             )
@@ -96,31 +86,44 @@ async def sequence_events(session: AsyncSession) -> int:
         [{"id": event_id, "position": last + n} for n, event_id in enumerate(pending, 1)],
     )
     await session.execute(
-        update(FeedSequence).where(FeedSequence.id == 1).values(last_position=last + len(pending))
+        update(FeedCounter)
+        .where(FeedCounter.workspace_id == workspace_id)
+        .values(last_position=last + len(pending))
     )
     return len(pending)
 
 
-async def has_unsequenced(session: AsyncSession) -> bool:
-    stmt = select(Event.id).where(Event.position.is_(None)).limit(1)
+async def has_unsequenced(session: AsyncSession, workspace_id: str) -> bool:
+    stmt = (
+        select(Event.id)
+        .where(Event.workspace_id == workspace_id, Event.position.is_(None))
+        .limit(1)
+    )
     return (await session.execute(stmt)).first() is not None
+
+
+async def current_position(session: AsyncSession, workspace_id: str) -> int:
+    """The last position handed out in the workspace (0 before its first event)."""
+    stmt = select(FeedCounter.last_position).where(FeedCounter.workspace_id == workspace_id)
+    return int((await session.execute(stmt)).scalar() or 0)
 
 
 DEADLOCK_RETRIES = 3
 
 
-async def catch_up(db: Database) -> int:
-    """Sequence everything committed so far (a cheap read when there is nothing to do).
-    A deadlock (which the schema avoids, see ``ix_events_feed``) is retried, not raised."""
+async def catch_up(db: Database, workspace_id: str) -> int:
+    """Sequence everything the workspace committed so far (a cheap read when there is
+    nothing to do). A deadlock (which the schema avoids, see ``ix_events_feed``) is retried,
+    not raised."""
     total = 0
     while True:
         async with db.transaction(write=False) as session:
-            if not await has_unsequenced(session):
+            if not await has_unsequenced(session, workspace_id):
                 return total
         for attempt in range(DEADLOCK_RETRIES):
             try:
                 async with db.transaction(write=True) as session:
-                    done = await sequence_events(session)
+                    done = await sequence_events(session, workspace_id)
                 break
             except DBAPIError as exc:
                 deadlocked = getattr(exc.orig, "sqlstate", None) == "40P01"
@@ -154,28 +157,44 @@ def check_types(ctx: Ctx, requested: list[str] | None) -> list[str]:
     return readable
 
 
+def check_fresh(cursor: FeedCursor, retention: timedelta, *, param: str, advice: str) -> None:
+    """Refuse (410) a cursor not used for longer than the retention: events after it may
+    have been deleted, so following on from it could silently miss some."""
+    if cursor.issued_at < clock.now() - retention:
+        days = int(retention.total_seconds() // 86400)
+        raise Gone(
+            f"This cursor is older than the {days}-day retention, so events after it may be "
+            f"gone. {advice}",
+            param=param,
+        )
+
+
 async def read_feed(
+    db: Database,
     session: AsyncSession,
     ctx: Ctx,
     *,
-    after: FeedCursor | None,
+    after: str | None,
     types: list[str],
     limit: int,
     retention: timedelta = DEFAULT_RETENTION,
 ) -> FeedPage:
-    """Events after the cursor, in feed order. ``next_cursor`` is always set: a consumer
-    stores it and passes it back as ``after``; polling refreshes it, so a cursor only
-    expires when it has not been used for longer than the retention."""
-    now = clock.now()
-    if after is not None and after.issued_at < now - retention:
-        days = int(retention.total_seconds() // 86400)
-        raise Gone(
-            f"This cursor is older than the {days}-day retention, so events after it may be gone. "
-            "Re-read the current state (e.g. GET /api/v1/tickets?sort=updated_at), then follow "
-            "the feed from a fresh cursor.",
+    """Events after the cursor ``after`` (a ``next_cursor`` this workspace's feed returned;
+    400 otherwise, 410 when expired), in feed order. ``next_cursor`` is always set: a
+    consumer stores it and passes it back as ``after``; polling refreshes it, so a cursor
+    only expires when it has not been used for longer than the retention."""
+    key = await cursor_key(db)
+    cursor = FeedCursor.decode(after, key, ctx.workspace_id, param="after") if after else None
+    if cursor is not None:
+        check_fresh(
+            cursor,
+            retention,
             param="after",
+            advice="Re-read the current state (e.g. GET /api/v1/tickets?sort=updated_at), "
+            "then follow the feed from a fresh cursor.",
         )
-    start = after.position if after is not None else 0
+    await catch_up(db, ctx.workspace_id)
+    start = cursor.position if cursor is not None else 0
     stmt = (
         select(Event)
         .where(
@@ -192,4 +211,5 @@ async def read_feed(
     events = rows[:limit]
     last = events[-1].position if events else start
     assert last is not None
-    return FeedPage(events, FeedCursor(last, now), has_more)
+    next_cursor = FeedCursor(last, clock.now()).encode(key, ctx.workspace_id)
+    return FeedPage(events, next_cursor, has_more)

@@ -38,14 +38,18 @@ async def list_events(
     wanted = feed.check_types(
         ctx, [t.strip() for t in types.split(",") if t.strip()] if types else None
     )
-    cursor = feed.FeedCursor.decode(after) if after else None
-    await feed.catch_up(get_db(request))
     retention = timedelta(days=request.state.settings.event_retention_days)
     page = await feed.read_feed(
-        session, ctx, after=cursor, types=wanted, limit=check_limit(limit), retention=retention
+        get_db(request),
+        session,
+        ctx,
+        after=after,
+        types=wanted,
+        limit=check_limit(limit),
+        retention=retention,
     )
     return {
         "data": [event_payload(e) for e in page.events],
         "has_more": page.has_more,
-        "next_cursor": page.next_cursor.encode(),
+        "next_cursor": page.next_cursor,
     }
