@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,10 @@ import httpx
 import pytest
 
 from tests.cli.test_cli import tixallo
-from tests.conftest import Tenant, ticket_body
+from tests.conftest import Tenant, TenantFactory, ticket_body
+from tixallo import clock
 from tixallo.db import Database
+from tixallo.events.cursor import FeedCursor, cursor_key
 from tixallo.tickets import service as tickets
 
 NOTE = "NOTE-ONLY-FOR-AGENTS"
@@ -133,22 +136,47 @@ async def test_parquet_export_is_readable(
     assert json.loads(table.column("customer")[0].as_py())["email"].endswith(".com")
 
 
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("--workspace", "nope"), "No workspace"),
         (("--workspace", "{slug}", "--format", "csv"), "--format must be one of"),
         (("--workspace", "{slug}", "--since", "garbage!"), "not a cursor"),
-        (("--workspace", "{slug}", "--since", "{old}"), "older than the event retention"),
+        (("--workspace", "{slug}", "--since", "{expired}"), "older than the 30-day retention"),
+        # An expired cursor's position with a fresh time: unsigned (the old format) ...
+        (("--workspace", "{slug}", "--since", "{unsigned}"), "before feed cursors were signed"),
+        # ... or with the expired cursor's tag.
+        (("--workspace", "{slug}", "--since", "{retimed}"), "not a cursor"),
+        (("--workspace", "{slug}", "--since", "{other}"), "not a cursor"),
+        (("--workspace", "{slug}", "--since", "{huge}"), "before feed cursors were signed"),
     ],
 )
 async def test_export_errors(
-    tenant: Tenant, database_url: str, tmp_path: Path, args: tuple[str, ...], message: str
+    db: Database,
+    tenants: TenantFactory,
+    database_url: str,
+    tmp_path: Path,
+    args: tuple[str, ...],
+    message: str,
 ) -> None:
-    old = base64.urlsafe_b64encode(b"5:1000000000").decode().rstrip("=")
-    filled = [
-        a.replace("{slug}", tenant.created.workspace.slug).replace("{old}", old) for a in args
-    ]
+    tenant, other = await tenants(), await tenants()
+    key = await cursor_key(db)
+    old = clock.now() - timedelta(days=31)
+    expired = FeedCursor(5, old).encode(key, tenant.id)
+    now = int(clock.now().timestamp())
+    forged = {
+        "{slug}": tenant.created.workspace.slug,
+        "{expired}": expired,
+        "{unsigned}": b64(f"5:{now}".encode()),
+        "{retimed}": f"{b64(f'5:{now}'.encode())}.{expired.partition('.')[2]}",
+        "{other}": FeedCursor(5, clock.now()).encode(key, other.id),
+        "{huge}": b64(f"{2**63}:{now}".encode()),
+    }
+    filled = [forged.get(a, a) for a in args]
     result = tixallo(database_url, "export", *filled, "--out", str(tmp_path), ok=False)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr

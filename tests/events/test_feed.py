@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 from datetime import timedelta
 from typing import Any
@@ -195,3 +196,186 @@ async def test_no_event_is_skipped_when_commits_land_out_of_order(
     assert len(seen) == len(set(seen)), "an event was delivered twice"
     assert set(seen) == all_ids and len(all_ids) == writers * per_writer
     assert positions >= len(all_ids)
+
+
+# Positions per workspace and signed cursors (issue 13, item 12; item 3 for `after` ≥ 2^63)
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_body(cursor: str) -> str:
+    """The readable half of a signed cursor: "<position>:<unix seconds>"."""
+    body = cursor.partition(".")[0]
+    return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+
+
+async def positions_of(db: Database, tenant: Tenant) -> list[int | None]:
+    async with db.transaction(write=False) as session:
+        stmt = select(Event.position).where(Event.workspace_id == tenant.id)
+        return sorted((await session.execute(stmt)).scalars(), key=lambda p: p or 0)
+
+
+async def test_positions_count_per_workspace_so_cursors_say_nothing_of_the_others(
+    client: httpx.AsyncClient, db: Database, tenants: TenantFactory
+) -> None:
+    """B counted A's activity from the gap between two of its own cursors."""
+    a, b = await tenants(), await tenants()
+    _, first = await read_all(client, b)
+    for i in range(3):
+        await client.post("/api/v1/tickets", json=ticket_body(subject=f"A{i}"), headers=a.headers)
+        await client.post(
+            "/api/v1/tickets",
+            json=ticket_body(subject=f"B{i}", customer={"email": f"b{i}@b.io"}),
+            headers=b.headers,
+        )
+        await read_all(client, a)  # A's events are sequenced between B's
+    events, second = await read_all(client, b, after=first)
+    assert len(events) == 6  # 3 customer.created + 3 ticket.created
+    assert int(cursor_body(second).split(":")[0]) - int(cursor_body(first).split(":")[0]) == 6
+    assert await positions_of(db, b) == [1, 2, 3, 4, 5, 6]
+    assert await positions_of(db, a) == [1, 2, 3, 4]  # 1 customer + 3 tickets
+
+
+async def test_a_cursor_of_another_workspace_is_refused(
+    client: httpx.AsyncClient, tenants: TenantFactory
+) -> None:
+    a, b = await tenants(), await tenants()
+    await client.post("/api/v1/tickets", json=ticket_body(), headers=a.headers)
+    _, a_cursor = await read_all(client, a)
+    response = await client.get("/api/v1/events", params={"after": a_cursor}, headers=b.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["param"] == "after"
+    assert "not a cursor this feed returned" in response.json()["error"]["message"]
+
+
+async def test_a_cursor_cannot_be_forged_to_escape_the_retention(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """The client keeps an expired cursor's position and writes a fresh time next to it
+    (with the expired cursor's tag, and as an unsigned cursor of the old format)."""
+    _, cursor = await read_all(client, tenant)
+    position, _ = cursor_body(cursor).split(":")
+    later = clock.now() + timedelta(days=31)
+    fresh = f"{position}:{int(later.timestamp())}".encode()
+    forged = [f"{b64(fresh)}.{cursor.partition('.')[2]}", b64(fresh)]
+    clock.set_clock(lambda: later)
+    try:
+        expired = await client.get(
+            "/api/v1/events", params={"after": cursor}, headers=tenant.headers
+        )
+        answers = [
+            await client.get("/api/v1/events", params={"after": f}, headers=tenant.headers)
+            for f in forged
+        ]
+    finally:
+        clock.set_clock(None)
+    assert expired.status_code == 410
+    assert [r.status_code for r in answers] == [400, 400], [r.text for r in answers]
+    assert all(r.json()["error"]["param"] == "after" for r in answers)
+
+
+async def test_an_old_format_cursor_is_a_clear_400(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    old = b64(f"12:{int(clock.now().timestamp())}".encode())
+    response = await client.get("/api/v1/events", params={"after": old}, headers=tenant.headers)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["param"] == "after"
+    assert "before feed cursors were signed" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"{2**63}:{{now}}",
+        f"{2**64}:{{now}}",
+        f"{10**30}:{{now}}",
+        "-1:{now}",
+        "1:99999999999999999999",
+        "1:-99999999999999999999",
+        "1:{now}:3",
+        "x:{now}",
+    ],
+)
+async def test_after_out_of_range_is_400_naming_it(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant, body: str
+) -> None:
+    """Positions are BIGINT: one ≥ 2^63 was a 500 (overflow in the driver). Refused unsigned
+    (old format), with a forged tag, and even signed with the server's own key."""
+    raw = body.replace("{now}", str(int(clock.now().timestamp()))).encode()
+
+    async def check(after: str) -> None:
+        response = await client.get(
+            "/api/v1/events", params={"after": after}, headers=tenant.headers
+        )
+        assert response.status_code == 400, (after, response.text)
+        assert response.json()["error"]["param"] == "after"
+
+    await check(b64(raw))
+    await check(f"{b64(raw)}.{b64(b'0' * 16)}")
+    from tixallo.events.cursor import cursor_key, signed_message
+    from tixallo.server_secrets import sign
+
+    key = await cursor_key(db)
+    await check(f"{b64(raw)}.{b64(sign(key, signed_message(tenant.id, raw)))}")
+
+
+@pytest.mark.parametrize("after", [".", "a.", ".a", "a.b.c", "%%%.%%%", "MTI6MTc3.!!"])
+async def test_malformed_signed_cursors_are_400(
+    client: httpx.AsyncClient, tenant: Tenant, after: str
+) -> None:
+    response = await client.get("/api/v1/events", params={"after": after}, headers=tenant.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["param"] == "after"
+
+
+async def test_all_processes_share_one_signing_key(db: Database, database_url: str) -> None:
+    """The key is created once in the database: another Database (another process) on the
+    same database gets the same one, and racing first uses agree on it."""
+    from tixallo.config import Settings
+    from tixallo.events.cursor import cursor_key
+
+    other = Database(Settings(database_url=database_url))
+    try:
+        keys = await asyncio.gather(*(cursor_key(d) for d in (db, other, db, other)))
+    finally:
+        await other.dispose()
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+
+
+async def test_concurrent_sequencers_give_each_workspace_gap_free_unique_positions(
+    db: Database, tenants: TenantFactory
+) -> None:
+    """Writers of two workspaces commit while several sequencers run at once (on PostgreSQL
+    really concurrently; the counter row's lock keeps each workspace's numbering whole)."""
+    from tixallo.events import feed
+
+    a, b = await tenants(), await tenants()
+
+    async def write(tenant: Tenant, n: int) -> None:
+        for i in range(5):
+            async with db.transaction() as session:
+                await tickets.create_ticket(
+                    session,
+                    tenant.ctx,
+                    tickets.TicketCreate(subject=f"{n}-{i}", customer_email=f"w{n}@x.io"),
+                )
+            await asyncio.sleep(0)
+
+    async def sequence(tenant: Tenant) -> None:
+        for _ in range(10):
+            await feed.catch_up(db, tenant.id)
+            await asyncio.sleep(0.001)
+
+    await asyncio.gather(
+        *(write(t, n) for n in range(4) for t in (a, b)),
+        *(sequence(t) for _ in range(3) for t in (a, b)),
+    )
+    for tenant in (a, b):
+        await feed.catch_up(db, tenant.id)
+        positions = await positions_of(db, tenant)
+        assert positions == list(range(1, len(positions) + 1))
+        assert len(positions) == 4 * 5 + 4  # 20 tickets, 4 customers

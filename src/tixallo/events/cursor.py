@@ -43,7 +43,8 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode())
 
 
-def _signed_message(workspace_id: str, body: bytes) -> bytes:
+def signed_message(workspace_id: str, body: bytes) -> bytes:
+    """What a cursor's tag covers: a version label, the workspace and the cursor's body."""
     return b"tixallo feed cursor v2\n" + workspace_id.encode() + b"\n" + body
 
 
@@ -67,7 +68,7 @@ class FeedCursor:
 
     def encode(self, key: bytes, workspace_id: str) -> str:
         body = f"{self.position}:{int(self.issued_at.timestamp())}".encode()
-        return f"{_b64encode(body)}.{_b64encode(sign(key, _signed_message(workspace_id, body)))}"
+        return f"{_b64encode(body)}.{_b64encode(sign(key, signed_message(workspace_id, body)))}"
 
     @classmethod
     def decode(cls, value: str, key: bytes, workspace_id: str, *, param: str) -> FeedCursor:
@@ -90,7 +91,7 @@ class FeedCursor:
             body, tag = _b64decode(body_text), _b64decode(tag_text)
         except (ValueError, binascii.Error):
             raise not_ours from None
-        if not verify(key, _signed_message(workspace_id, body), tag):
+        if not verify(key, signed_message(workspace_id, body), tag):
             raise not_ours
         try:
             position_text, issued_text = body.decode().split(":")
