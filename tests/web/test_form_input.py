@@ -102,6 +102,33 @@ async def test_nul_in_the_forms_before_sign_in_is_refused(
     assert users == 0
 
 
+PAGE_URLS = [
+    ("/?tag=%00", "tag"),
+    ("/?assignee=x%00", "assignee"),
+    ("/?inbox=%00", "inbox"),
+    ("/?q=%00", "q"),
+    ("/customers?q=%00", "q"),
+    ("/companies?q=a%00b", "q"),
+    ("/tickets/%00", None),
+    ("/customers/cus_%00", None),
+    ("/chat/%00", None),
+    ("/settings/webhooks/%00", None),
+    ("/invite/%00", None),
+]
+
+
+@pytest.mark.parametrize(("url", "param"), PAGE_URLS)
+async def test_nul_in_a_page_url_is_a_400_naming_it(
+    client: httpx.AsyncClient, tenant: Tenant, url: str, param: str | None
+) -> None:
+    await sign_in(client, tenant.created.user.email)
+    response = await client.get(url)
+    assert response.status_code == 400, url
+    assert "text/html" in response.headers["content-type"]
+    named = f"{param} must not contain" if param else "The URL must not contain"
+    assert f"{named} the NUL character" in response.text
+
+
 @pytest.mark.parametrize(
     ("name", "value", "param"),
     [

@@ -78,6 +78,16 @@ def check_form_field(name: str, value: str) -> None:
             raise Invalid(refused.message, param=refused.param) from None
 
 
+def check_url(request: Request) -> None:
+    """Every page's URL passes the same check as its forms (a router-wide dependency): a
+    NUL in the path or in any query parameter is a 400 naming it, before a route looks
+    anything up with it (PostgreSQL would fail with a 500)."""
+    if "\x00" in request.url.path:
+        raise Invalid("The URL must not contain the NUL character (%00).")
+    for name, value in request.query_params.multi_items():
+        check_form_field(name, value)
+
+
 async def form_of(request: Request) -> FormData:
     """The parsed form (Starlette caches it, so routes read the same object). Every field
     passes :func:`check_form_field` here, the one door all of the app's forms come through,
