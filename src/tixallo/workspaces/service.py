@@ -105,6 +105,21 @@ async def create_workspace(
     return NewWorkspace(workspace=workspace, owner=owner, user=user, inbox=inbox)
 
 
+async def sign_up(
+    session: AsyncSession, *, name: str, email: str, password: str, admin_name: str | None
+) -> NewWorkspace | None:
+    """Self-service sign-up: :func:`create_workspace`, except that an email whose account
+    has another password gets None instead of an error, and nothing changes. The caller
+    answers None exactly as it answers a new workspace, so sign-up does not tell who has
+    an account. Input errors (the same whether or not the account exists) still raise."""
+    try:
+        return await create_workspace(
+            session, name=name, admin_email=email, admin_password=password, admin_name=admin_name
+        )
+    except NotThisAccountsPassword:
+        return None
+
+
 async def add_member(
     session: AsyncSession,
     workspace_id: str,
