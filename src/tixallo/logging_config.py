@@ -5,7 +5,9 @@
 extra fields (request id, workspace, key prefix, route, status, duration) become JSON keys.
 
 Whatever a log call is given, anything shaped like an API key (``th_`` + 32 bytes) or a
-bearer credential or webhook secret (``whsec_``) is masked before it is written.
+bearer credential or webhook secret (``whsec_``) is masked before it is written, and so is
+a secret carried in a URL: the token of a one-time link (``/invite/<token>``, and the
+password-reset links to come) and the value of a secret query parameter (``?token=``).
 """
 
 from __future__ import annotations
@@ -29,14 +31,43 @@ _SECRET = re.compile(
     r"(th_)[A-Za-z0-9_-]{16,}|((?i:bearer)\s+)[^\s\"',;]{8,}|(whsec_)[A-Za-z0-9+/=_-]{8,}"
 )
 
+#: Paths whose next segment is a secret: the token of a one-time link shown or mailed to
+#: one person. Add the prefix here when a new kind of link is made.
+SECRET_PATH_PREFIXES = ("/invite/", "/reset/", "/password-reset/", "/verify/")
+#: Query parameters whose value is a secret, wherever a URL with a query is written.
+SECRET_QUERY_PARAMS = (
+    "token",
+    "invite",
+    "reset",
+    "reset_token",
+    "code",
+    "secret",
+    "key",
+    "api_key",
+    "access_token",
+    "password",
+    "signature",
+)
+_URL_SECRET = re.compile(
+    "(" + "|".join(re.escape(p) for p in SECRET_PATH_PREFIXES) + r")[^/?#\s\"'<>]+"
+    r"|([?&;](?i:" + "|".join(SECRET_QUERY_PARAMS) + r")=)[^&#\s\"'<>]+"
+)
 
 _SQL_DETAIL = re.compile(r"\[SQL: .*?(?=\n\(Background on this error|\Z)", re.S)
 
 
+def redact_url_secrets(text: str) -> str:
+    """Mask the secret part of any URL or path in ``text``: a one-time link's token
+    (``/invite/[redacted]``) and secret query values (``?token=[redacted]``)."""
+    return _URL_SECRET.sub(lambda m: (m.group(1) or m.group(2)) + "[redacted]", text)
+
+
 def redact(text: str) -> str:
-    """Mask API keys and bearer credentials, keeping the display prefix of a key, and the
-    SQL and bound parameters SQLAlchemy puts in its exception messages (they carry user data)."""
+    """Mask API keys and bearer credentials, keeping the display prefix of a key, secrets
+    in URLs, and the SQL and bound parameters SQLAlchemy puts in its exception messages
+    (they carry user data)."""
     text = _SQL_DETAIL.sub("[SQL and parameters hidden]", text)
+    text = redact_url_secrets(text)
 
     def mask(match: re.Match[str]) -> str:
         if match.group(1):

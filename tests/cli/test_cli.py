@@ -97,7 +97,7 @@ async def test_rotate_now_revokes_the_old_key_at_once(
             "--admin-email",
             "w@w.io",
             "--admin-password",
-            "password1",
+            "a-fine-passphrase",
         )
     )
     key = last_line(
@@ -142,12 +142,24 @@ async def test_rotate_now_revokes_the_old_key_at_once(
             "rate_limit",
         ),
         (
-            ("workspace", "create", "X", "--admin-email", "bad", "--admin-password", "password1"),
+            (
+                "workspace",
+                "create",
+                "X",
+                "--admin-email",
+                "bad",
+                "--admin-password",
+                "a-fine-passphrase",
+            ),
             "valid email",
         ),
         (
             ("workspace", "create", "X", "--admin-email", "a@b.io", "--admin-password", "short"),
             "at least 8",
+        ),
+        (
+            ("workspace", "create", "X", "--admin-email", "a@b.io", "--admin-password", "iloveyou"),
+            "most common",
         ),
         (("key", "revoke", "key_nope", "--workspace", "{slug}"), "No API key"),
     ],
@@ -164,7 +176,7 @@ def test_cli_errors_are_clear_and_exit_2(
             "--admin-email",
             "e@e.io",
             "--admin-password",
-            "password1",
+            "a-fine-passphrase",
         )
     )
     result = tixallo(database_url, *(a.replace("{slug}", slug) for a in args), ok=False)
@@ -182,7 +194,7 @@ def test_existing_user_must_prove_their_password(database_url: str) -> None:
         "--admin-email",
         "p@p.io",
         "--admin-password",
-        "password1",
+        "a-fine-passphrase",
     )
     wrong = tixallo(
         database_url,
@@ -204,7 +216,7 @@ def test_existing_user_must_prove_their_password(database_url: str) -> None:
         "--admin-email",
         "P@p.io",
         "--admin-password",
-        "password1",
+        "a-fine-passphrase",
     )
     assert last_line(right) == "two"
 
@@ -223,7 +235,7 @@ async def test_keys_are_stored_hashed(database_url: str, db: Database) -> None:
             "--admin-email",
             "h@h.io",
             "--admin-password",
-            "password1",
+            "a-fine-passphrase",
         )
     )
     key = last_line(
@@ -266,9 +278,11 @@ async def test_a_lost_password_is_set_again_from_the_command_line(
     [
         ("nobody@acme.io", "long-enough-1", "No such user with email 'nobody@acme.io'"),
         ("keep@acme.io", "short", "at least 8 characters"),
+        ("keep@acme.io", "        ", "must not be only spaces"),
+        ("keep@acme.io", "Password123", "one of the most common"),
     ],
 )
-async def test_set_password_refuses_unknown_people_and_short_passwords(
+async def test_set_password_refuses_unknown_people_and_weak_passwords(
     database_url: str, client: httpx.AsyncClient, email: str, password: str, message: str
 ) -> None:
     tixallo(

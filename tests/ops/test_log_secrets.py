@@ -8,17 +8,20 @@ import json
 import logging
 from datetime import timedelta
 from pathlib import Path
+from secrets import token_urlsafe
 
 import httpx
 import pytest
 
 from tests.conftest import Tenant, TenantFactory, ticket_body
 from tests.ops.server import run_server
+from tests.support.web import csrf_of
 from tixallo.app import create_app
 from tixallo.auth.service import create_key, revoke_key, rotate_key
 from tixallo.config import Settings
 from tixallo.db import Database
-from tixallo.logging_config import JsonFormatter, TextFormatter
+from tixallo.logging_config import JsonFormatter, TextFormatter, redact
+from tixallo.web.invites import create_invite
 
 
 def formatted(records: list[logging.LogRecord]) -> str:
@@ -137,3 +140,66 @@ def test_server_writes_one_json_line_per_request_and_no_key(
     assert created["request_id"].startswith("req_")
     assert isinstance(created["duration_ms"], float | int)
     assert tenant.key not in server.log()
+
+
+async def test_no_link_token_in_any_log_line(
+    db: Database,
+    database_url: str,
+    tenants: TenantFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A one-time link's token (``/invite/<token>``, and the reset links to come) is a
+    secret in the path; ``token=`` and its kind are secrets in a query."""
+    caplog.set_level(logging.DEBUG)
+    tenant: Tenant = await tenants()
+    async with db.transaction() as session:
+        made = await create_invite(session, tenant.ctx, email="new@example.com", role="agent")
+    used = made.token
+    reset = token_urlsafe(24)
+    query = token_urlsafe(24)
+    settings = Settings(database_url=database_url, failed_auth_rate_limit="1000/60")
+    app = create_app(settings, db=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tixallo.test") as client:
+        form = await client.get(f"/invite/{used}")
+        assert form.status_code == 200
+        refused = await client.post(f"/invite/{used}", data={"csrf": "forged", "password": "x"})
+        assert refused.status_code == 403
+        joined = await client.post(
+            f"/invite/{used}",
+            data={"csrf": csrf_of(form.text), "name": "New", "password": "a long new password"},
+        )
+        assert joined.status_code == 303
+        assert (await client.get(f"/invite/{used}")).status_code == 404  # used up
+        assert (await client.get(f"/reset/{reset}")).status_code == 404
+        await client.get(f"/signin?next=/&token={query}")
+        await client.get(f"/api/v1/tickets?token={query}", headers=tenant.headers)
+
+    records = [r for r in caplog.records if "http://tixallo.test" not in r.getMessage()]
+    request_lines = [r for r in records if r.getMessage() == "request"]
+    assert len(request_lines) >= 7
+    assert any(getattr(r, "path", "") == "/invite/[redacted]" for r in request_lines)
+    texts = {"raw": raw(records), "formatted": formatted(records)}
+    for kind, text in texts.items():
+        for secret in (used, reset, query):
+            assert secret not in text, kind
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("/invite/AbC-123_x", "/invite/[redacted]"),
+        (
+            "GET http://h.test/invite/tok?x=1 -> 200",
+            "GET http://h.test/invite/[redacted]?x=1 -> 200",
+        ),
+        ("/reset/tok/confirm", "/reset/[redacted]/confirm"),
+        ("/signin?next=/&token=abc&b=2", "/signin?next=/&token=[redacted]&b=2"),
+        ("https://h.test/x?TOKEN=abc#top", "https://h.test/x?TOKEN=[redacted]#top"),
+        ("/api/v1/tickets?reset_token=abc", "/api/v1/tickets?reset_token=[redacted]"),
+        ("/settings/members/invite", "/settings/members/invite"),
+        ("/api/v1/tickets?cursor=abc", "/api/v1/tickets?cursor=abc"),
+    ],
+)
+def test_url_secrets_are_masked_in_any_text(line: str, shown: str) -> None:
+    assert redact(line) == shown

@@ -54,7 +54,8 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
 
 
 def sign_up(page: Any, workspace: str) -> str:
-    """Create a workspace through the sign-up page; returns the owner's email."""
+    """Create a workspace through the sign-up page, then sign in (sign-up never signs in:
+    its answer is the same whether or not the email had an account); returns the email."""
     email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
     page.goto("/signup")
     page.fill("input[name=workspace]", workspace)
@@ -62,6 +63,10 @@ def sign_up(page: Any, workspace: str) -> str:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button:has-text('Create workspace')")
+    page.wait_for_url(re.compile(r"/signin\?signed_up=1$"))
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Sign in')")
     page.wait_for_url(re.compile(r"/$"))
     return email
 

@@ -15,8 +15,9 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from tixallo import clock
+from tixallo.api.hardening import InputRefused, check_text_value
 from tixallo.db import Database
-from tixallo.errors import Forbidden
+from tixallo.errors import Forbidden, Invalid
 from tixallo.web import sessions
 from tixallo.web.sessions import COOKIE, PRE_COOKIE, Agent
 
@@ -60,9 +61,41 @@ def check_origin(request: Request) -> None:
         raise CsrfRefused("This form was sent from another site and was refused.")
 
 
+def _shown(name: str) -> str:
+    """A field name fit for an error message, whatever bytes it holds."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+
+
+def check_form_field(name: str, value: str) -> None:
+    """The JSON APIs' check for text no column can store (NUL, which PostgreSQL refuses,
+    and lone surrogates), applied to one form field's name and value: :class:`Invalid`
+    naming the field, so the page is a 400 instead of a stored NUL (SQLite) or a 500."""
+    shown = _shown(name)
+    for text in (name, value):
+        try:
+            check_text_value(text, [shown])
+        except InputRefused as refused:
+            raise Invalid(refused.message, param=refused.param) from None
+
+
+def check_url(request: Request) -> None:
+    """Every page's URL passes the same check as its forms (a router-wide dependency): a
+    NUL in the path or in any query parameter is a 400 naming it, before a route looks
+    anything up with it (PostgreSQL would fail with a 500)."""
+    if "\x00" in request.url.path:
+        raise Invalid("The URL must not contain the NUL character (%00).")
+    for name, value in request.query_params.multi_items():
+        check_form_field(name, value)
+
+
 async def form_of(request: Request) -> FormData:
-    """The parsed form (Starlette caches it, so routes read the same object)."""
-    return await request.form()
+    """The parsed form (Starlette caches it, so routes read the same object). Every field
+    passes :func:`check_form_field` here, the one door all of the app's forms come through,
+    before any route reads it."""
+    form = await request.form()
+    for name, value in form.multi_items():
+        check_form_field(name, value if isinstance(value, str) else (value.filename or ""))
+    return form
 
 
 def field(form: FormData, name: str, default: str = "") -> str:

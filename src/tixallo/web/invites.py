@@ -15,7 +15,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
-from tixallo.auth.passwords import MIN_PASSWORD_LENGTH, verify_password
+from tixallo.auth.passwords import check_new_password, verify_password
 from tixallo.context import Ctx
 from tixallo.errors import Conflict, Invalid, NotFound
 from tixallo.validation import MAX_NAME, check_choice, check_email, check_text
@@ -110,11 +110,8 @@ async def accept_invite(
         user = (await session.execute(select(User).where(User.email == invite.email))).scalar_one()
         if not verify_password(user.password_hash, password):
             raise Invalid("The password is not right for this account.", param="password")
-    elif len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
-            param="password",
-        )
+    else:
+        check_new_password(password, param="password")
     display = check_text(name or invite.email.split("@", 1)[0], param="name", max_length=MAX_NAME)
     return await add_member(
         session,

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tixallo import clock
+from tixallo.auth.passwords import PASSWORD_RULE
 from tixallo.context import ALL_SCOPES
 from tixallo.tickets.models import PRIORITIES, STATUSES
 from tixallo.web.sessions import PRE_COOKIE, Agent
@@ -83,7 +84,11 @@ env.filters.update(
     ago=ago, exact=exact, exact_seconds=exact_seconds, duration=duration, label=label
 )
 env.globals.update(
-    static_url=static_url, STATUSES=STATUSES, PRIORITIES=PRIORITIES, ALL_SCOPES=ALL_SCOPES
+    static_url=static_url,
+    STATUSES=STATUSES,
+    PRIORITIES=PRIORITIES,
+    ALL_SCOPES=ALL_SCOPES,
+    PASSWORD_RULE=PASSWORD_RULE,
 )
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tixallo.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
-from tixallo.errors import Invalid, NotFound
+from tixallo.auth.passwords import check_new_password, hash_password
+from tixallo.errors import NotFound
 from tixallo.workspaces import repository
 from tixallo.workspaces.models import User
 
@@ -41,11 +41,7 @@ async def set_password(session: AsyncSession, email: str, password: str) -> User
     user = await repository.get_user_by_email(session, email)
     if user is None:
         raise NotFound(f"user with email '{email}'", param="email")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
-            param="password",
-        )
+    check_new_password(password, param="password")
     user.password_hash = hash_password(password)
     await session.flush()
     return user

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
-from tixallo.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from tixallo.auth.passwords import check_new_password, hash_password, verify_password
 from tixallo.context import Ctx
 from tixallo.errors import Conflict, Invalid, NotFound
 from tixallo.validation import MAX_NAME, check_email, check_text
@@ -24,6 +24,10 @@ class NewWorkspace:
     owner: Member
     user: User
     inbox: Inbox
+
+
+class NotThisAccountsPassword(Invalid):
+    """The email already has an account and the password given is not its password."""
 
 
 def slugify(name: str) -> str:
@@ -48,22 +52,23 @@ async def create_workspace(
     admin_name: str | None = None,
 ) -> NewWorkspace:
     """A workspace, its owner (an existing user signs in with their current password) and
-    its default inbox, where API-created tickets land."""
+    its default inbox, where API-created tickets land.
+
+    The password must meet the rule for new passwords even when the email has an account,
+    and is checked before the account is looked up, so a refusal never depends on whether
+    the account exists. Raises :class:`NotThisAccountsPassword` for an account whose
+    password does not match."""
     name = check_text(name, param="name", max_length=MAX_NAME)
     email = check_email(admin_email, param="admin_email")
+    check_new_password(admin_password, param="admin_password")
     now = clock.now()
     user = (await session.execute(select(User).where(User.email == email))).scalar()
     if user is not None and not verify_password(user.password_hash, admin_password):
-        raise Invalid(
+        raise NotThisAccountsPassword(
             f"{email} already has an account: give its current password to add a workspace.",
             param="admin_password",
         )
     if user is None:
-        if len(admin_password) < MIN_PASSWORD_LENGTH:
-            raise Invalid(
-                f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
-                param="admin_password",
-            )
         user = User(
             id=ids.new_id("usr"),
             email=email,
@@ -98,6 +103,21 @@ async def create_workspace(
     session.add_all([owner, inbox])
     await session.flush()
     return NewWorkspace(workspace=workspace, owner=owner, user=user, inbox=inbox)
+
+
+async def sign_up(
+    session: AsyncSession, *, name: str, email: str, password: str, admin_name: str | None
+) -> NewWorkspace | None:
+    """Self-service sign-up: :func:`create_workspace`, except that an email whose account
+    has another password gets None instead of an error, and nothing changes. The caller
+    answers None exactly as it answers a new workspace, so sign-up does not tell who has
+    an account. Input errors (the same whether or not the account exists) still raise."""
+    try:
+        return await create_workspace(
+            session, name=name, admin_email=email, admin_password=password, admin_name=admin_name
+        )
+    except NotThisAccountsPassword:
+        return None
 
 
 async def add_member(
@@ -167,13 +187,12 @@ async def check_sign_in(session: AsyncSession, email: str, password: str) -> Use
 
 
 async def change_password(session: AsyncSession, user: User, *, current: str, new: str) -> None:
+    """Raises :class:`Invalid` naming ``new_password`` (the rule, checked first and without
+    cost) or ``current_password`` (a wrong guess: the caller counts it against the
+    account's sign-in budget)."""
+    check_new_password(new, param="new_password")
     if not verify_password(user.password_hash, current):
         raise Invalid("The current password is not right.", param="current_password")
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
-            param="new_password",
-        )
     user.password_hash = hash_password(new)
     await session.flush()
 

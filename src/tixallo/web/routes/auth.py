@@ -72,9 +72,13 @@ async def _signed_in(
 
 
 @router.get("/signin")
-async def signin_form(request: Request, next: str = "/") -> Response:
+async def signin_form(request: Request, next: str = "/", signed_up: str = "") -> Response:
     return anonymous_page(
-        request, "signin.html", next=safe_next(next), signup=_settings(request).signup
+        request,
+        "signin.html",
+        next=safe_next(next),
+        signup=_settings(request).signup,
+        signed_up=bool(signed_up),
     )
 
 
@@ -116,8 +120,17 @@ async def signup_form(request: Request) -> Response:
     return anonymous_page(request, "signup.html", values={})
 
 
+#: Where every accepted sign-up goes, whether or not the email already had an account.
+SIGNED_UP = "/signin?signed_up=1"
+
+
 @router.post("/signup")
 async def signup(request: Request) -> Response:
+    """One answer for every accepted sign-up (a redirect to the sign-in form, no session):
+    a new account, an existing account with its password (a workspace is added) and an
+    existing account with another password (nothing changes) look the same, so the form
+    does not tell who has an account. Each attempt spends one of the account's and the
+    address's sign-in budget, for the same reason: a count of failures only would tell."""
     if not _settings(request).signup:
         raise NotFound("page")
     await check_pre_signin_csrf(request)
@@ -127,22 +140,21 @@ async def signup(request: Request) -> Response:
         return anonymous_page(
             request, "signup.html", status_code=429, error=THROTTLED, values=values
         )
+    await ratelimit.record_failed_sign_in(request, values["email"])
     try:
         async with db_of(request).transaction() as session:
-            created = await workspaces.create_workspace(
+            await workspaces.sign_up(
                 session,
                 name=values["workspace"],
-                admin_email=values["email"],
-                admin_password=field(form, "password"),
+                email=values["email"],
+                password=field(form, "password"),
                 admin_name=values["name"] or None,
             )
     except TixalloError as exc:
-        if exc.param == "admin_password":  # also answers "wrong password" for an account
-            await ratelimit.record_failed_sign_in(request, values["email"])
         return anonymous_page(
             request, "signup.html", status_code=400, error=exc.message, values=values
         )
-    return await _signed_in(request, created.user.id, created.workspace.id, "/")
+    return RedirectResponse(SIGNED_UP, status_code=303)
 
 
 @router.post("/signout")
@@ -171,8 +183,13 @@ async def account(request: Request, agent: CurrentAgent) -> Response:
 
 @router.post("/account/password")
 async def change_password(request: Request, agent: CurrentAgent) -> Response:
-    """Every session of this person ends; this browser gets a fresh one."""
+    """Every session of this person ends; this browser gets a fresh one. A wrong current
+    password spends the account's sign-in budget: a stolen session must not become a
+    way to guess the password at speed."""
     form = await form_of(request)
+    email = agent.user.email
+    if not await ratelimit.sign_in_allowed(request, email):
+        return render(request, "account.html", agent=agent, status_code=429, error=THROTTLED)
     try:
         async with db_of(request).transaction() as session:
             user = await session.merge(agent.user)
@@ -188,6 +205,8 @@ async def change_password(request: Request, agent: CurrentAgent) -> Response:
                 session, signed.session, "Password changed. Other sessions were signed out."
             )
     except Invalid as exc:
+        if exc.param == "current_password":
+            await ratelimit.record_failed_sign_in(request, email)
         return render(request, "account.html", agent=agent, status_code=400, error=exc.message)
     response = RedirectResponse("/account", status_code=303)
     set_session_cookie(request, response, signed.token)
