@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tixallo import clock, ids
 from tixallo.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from tixallo.context import Ctx
-from tixallo.errors import Conflict, Invalid, NotFound
-from tixallo.validation import MAX_NAME, check_email, check_text
+from tixallo.errors import Conflict, Forbidden, Invalid, NotFound
+from tixallo.validation import MAX_NAME, check_choice, check_email, check_text
 from tixallo.workspaces import repository
 from tixallo.workspaces.models import ROLES, Inbox, Member, User, Workspace
 
@@ -221,19 +221,57 @@ async def set_default_inbox(session: AsyncSession, ctx: Ctx, inbox_id: str) -> I
     return inbox
 
 
-async def _owner_count(session: AsyncSession, ctx: Ctx) -> int:
-    return sum(1 for m, _ in await list_members(session, ctx) if m.role == "owner")
+ADMIN_ROLES = ("owner", "admin")
+
+
+async def _lock_members(session: AsyncSession, ctx: Ctx) -> Member | None:
+    """Lock the workspace (see :func:`repository.lock_workspace`) and return the acting
+    member as they are now, or None for the operator (``ctx.member_id`` unset: the CLI).
+
+    The actor's role is read after the lock, never taken from the request: an owner demoted
+    by a transaction that committed a moment ago is no longer an owner here."""
+    await repository.lock_workspace(session, ctx)
+    if ctx.member_id is None:
+        return None
+    found = await repository.get_member(session, ctx, ctx.member_id, fresh=True)
+    if found is None or found[0].role not in ADMIN_ROLES:
+        raise Forbidden("Settings are for workspace owners and admins.")
+    return found[0]
+
+
+def _check_owner_rule(actor: Member | None, roles: set[str], *, action: str, param: str) -> None:
+    """Only owners give, take or touch the owner role."""
+    if actor is not None and "owner" in roles and actor.role != "owner":
+        raise Forbidden(f"Only owners can {action}.", param=param)
+
+
+async def check_can_invite(session: AsyncSession, ctx: Ctx, role: str) -> str:
+    """The role checked for an invite made by the actor: owners and admins invite, and only
+    owners invite owners. Holds the workspace lock until the transaction ends."""
+    role = check_choice(role, ROLES, param="role")
+    actor = await _lock_members(session, ctx)
+    _check_owner_rule(actor, {role}, action="invite owners", param="role")
+    return role
 
 
 async def change_member_role(session: AsyncSession, ctx: Ctx, member_id: str, role: str) -> Member:
-    """A workspace always keeps at least one owner."""
-    if role not in ROLES:
-        raise Invalid(f"role must be one of: {', '.join(ROLES)}.", param="role")
-    found = await repository.get_member(session, ctx, member_id)
+    """Give a member another role. Owners and admins may; only owners make or unmake
+    owners; a workspace always keeps at least one owner.
+
+    Checked under the workspace lock, so two owners demoting each other at once run one
+    after the other and the second is refused (the last owner, or no longer an owner)."""
+    role = check_choice(role, ROLES, param="role")
+    actor = await _lock_members(session, ctx)
+    found = await repository.get_member(session, ctx, member_id, fresh=True)
     if found is None:
         raise NotFound("member", member_id)
     member = found[0]
-    if member.role == "owner" and role != "owner" and await _owner_count(session, ctx) <= 1:
+    _check_owner_rule(actor, {role, member.role}, action="make or unmake owners", param="role")
+    if (
+        member.role == "owner"
+        and role != "owner"
+        and await repository.count_owners(session, ctx) <= 1
+    ):
         raise Conflict("The last owner cannot stop being owner.", param="role")
     member.role = role
     await session.flush()
@@ -242,12 +280,16 @@ async def change_member_role(session: AsyncSession, ctx: Ctx, member_id: str, ro
 
 async def remove_member(session: AsyncSession, ctx: Ctx, member_id: str) -> tuple[Member, User]:
     """Remove someone from the workspace; their tickets become unassigned (the foreign key
-    sets NULL), their messages stay. The last owner cannot be removed."""
-    found = await repository.get_member(session, ctx, member_id)
+    sets NULL), their messages stay. Owners and admins may; only owners remove owners; the
+    last owner cannot be removed. Checked under the workspace lock, like
+    :func:`change_member_role`."""
+    actor = await _lock_members(session, ctx)
+    found = await repository.get_member(session, ctx, member_id, fresh=True)
     if found is None:
         raise NotFound("member", member_id)
     member, user = found
-    if member.role == "owner" and await _owner_count(session, ctx) <= 1:
+    _check_owner_rule(actor, {member.role}, action="remove owners", param="member_id")
+    if member.role == "owner" and await repository.count_owners(session, ctx) <= 1:
         raise Conflict("The last owner cannot be removed.", param="member_id")
     await session.delete(member)
     await session.flush()
