@@ -213,7 +213,11 @@ async def rename_inbox(session: AsyncSession, ctx: Ctx, inbox_id: str, name: str
 
 
 async def set_default_inbox(session: AsyncSession, ctx: Ctx, inbox_id: str) -> Inbox:
-    """Exactly one default inbox at a time: API-created tickets without an inbox land there."""
+    """Exactly one default inbox at a time: API-created tickets without an inbox land there.
+
+    Under the workspace lock: two admins choosing different defaults at once would each
+    clear the old default and set their own, leaving two."""
+    await repository.lock_workspace(session, ctx)
     inbox = await get_inbox(session, ctx, inbox_id)
     for other in await list_inboxes(session, ctx):
         other.is_default = other.id == inbox.id
