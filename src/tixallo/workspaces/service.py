@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tixallo import clock, ids
 from tixallo.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from tixallo.context import Ctx
+from tixallo.db import insert_ignoring_conflict
 from tixallo.errors import Conflict, Forbidden, Invalid, NotFound
 from tixallo.validation import MAX_NAME, check_choice, check_email, check_text
 from tixallo.workspaces import repository
@@ -64,14 +65,13 @@ async def create_workspace(
                 f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
                 param="admin_password",
             )
-        user = User(
-            id=ids.new_id("usr"),
+        user = await _new_user(
+            session,
             email=email,
             name=(admin_name or email.split("@", 1)[0]).strip()[:MAX_NAME],
             password_hash=hash_password(admin_password),
-            created_at=now,
+            param="admin_email",
         )
-        session.add(user)
     workspace = Workspace(
         id=ids.new_id("ws"),
         slug=await _unique_slug(session, name),
@@ -100,6 +100,32 @@ async def create_workspace(
     return NewWorkspace(workspace=workspace, owner=owner, user=user, inbox=inbox)
 
 
+async def _new_user(
+    session: AsyncSession, *, email: str, name: str, password_hash: str | None, param: str
+) -> User:
+    """Insert a person. When another transaction created the same email a moment ago (two
+    sign-ups, or two invites accepted at once), this is a Conflict naming ``param``, not a
+    unique-index violation (a 500): that person exists now and can sign in and try again."""
+    user_id = ids.new_id("usr")
+    values = {
+        "id": user_id,
+        "email": email,
+        "name": name,
+        "password_hash": password_hash,
+        "created_at": clock.now(),
+    }
+    inserted = await session.execute(
+        insert_ignoring_conflict(session, User.__table__, values, ["email"])
+    )
+    if inserted.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"An account for {email} was created at this very moment: sign in with it and "
+            "try again.",
+            param=param,
+        )
+    return (await session.execute(select(User).where(User.id == user_id))).scalar_one()
+
+
 async def add_member(
     session: AsyncSession,
     workspace_id: str,
@@ -109,20 +135,33 @@ async def add_member(
     role: str,
     password: str | None = None,
 ) -> tuple[Member, User]:
-    """Add a person to a workspace, creating their user if they have none yet."""
+    """Add a person to a workspace, creating their user if they have none yet. A
+    ``password`` is for that new user: given for an email that has an account, it is a
+    Conflict (the account's owner must prove their own password instead).
+
+    The membership check and insert run under the workspace lock, so two invites for one
+    person accepted at once add them once (the second is a Conflict)."""
     email = check_email(email)
-    now = clock.now()
+    # Hashed before the lock: argon2 is slow, and the lock holds up the workspace's writes.
+    password_hash = hash_password(password) if password else None
+    await repository.lock_workspace(session, Ctx(workspace_id=workspace_id))
     user = (await session.execute(select(User).where(User.email == email))).scalar()
+    if user is not None and password is not None:
+        # The caller chose a password for a new account, but the account exists (made a
+        # moment ago): joining it must prove its own password, never set or skip it.
+        raise Conflict(
+            f"An account for {email} was created at this very moment: sign in with it and "
+            "try again.",
+            param="email",
+        )
     if user is None:
-        user = User(
-            id=ids.new_id("usr"),
+        user = await _new_user(
+            session,
             email=email,
             name=check_text(name, param="name", max_length=MAX_NAME),
-            password_hash=hash_password(password) if password else None,
-            created_at=now,
+            password_hash=password_hash,
+            param="email",
         )
-        session.add(user)
-        await session.flush()
     existing = (
         await session.execute(
             select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user.id)
@@ -131,7 +170,11 @@ async def add_member(
     if existing is not None:
         raise Conflict(f"{email} is already a member of this workspace.", param="email")
     member = Member(
-        id=ids.new_id("mem"), workspace_id=workspace_id, user_id=user.id, role=role, created_at=now
+        id=ids.new_id("mem"),
+        workspace_id=workspace_id,
+        user_id=user.id,
+        role=role,
+        created_at=clock.now(),
     )
     session.add(member)
     await session.flush()
