@@ -79,8 +79,17 @@ async def list_keys(session: AsyncSession, ctx: Ctx) -> list[ApiKey]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def get_key(session: AsyncSession, ctx: Ctx, key_id: str) -> ApiKey:
-    api_key = (await session.execute(keys_of(ctx).where(ApiKey.id == key_id))).scalar()
+async def get_key(
+    session: AsyncSession, ctx: Ctx, key_id: str, *, for_update: bool = False
+) -> ApiKey:
+    """``for_update`` locks the key's row until the transaction ends (PostgreSQL; SQLite's
+    write transactions are exclusive already) and reads it as committed now: a revoke and a
+    rotation of one key then run one after the other, so a rotation cannot write its grace
+    period over a revocation that committed meanwhile."""
+    stmt = keys_of(ctx).where(ApiKey.id == key_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    api_key = (await session.execute(stmt)).scalar()
     if api_key is None:
         raise NotFound("API key", key_id)
     return api_key
@@ -90,7 +99,7 @@ async def revoke_key(
     session: AsyncSession, ctx: Ctx, key_id: str, *, at: datetime | None = None
 ) -> ApiKey:
     """Revoke now, or at ``at`` (a rotation's grace period). Never extends an earlier end."""
-    api_key = await get_key(session, ctx, key_id)
+    api_key = await get_key(session, ctx, key_id, for_update=True)
     when = at or clock.now()
     if api_key.revoked_at is None or api_key.revoked_at > when:
         api_key.revoked_at = when
@@ -104,7 +113,7 @@ async def rotate_key(
 ) -> CreatedKey:
     """Issue a successor with the same name, scopes and budget; the old key keeps working
     for ``grace`` (zero revokes it at once) so deployments can switch without downtime."""
-    old = await get_key(session, ctx, key_id)
+    old = await get_key(session, ctx, key_id, for_update=True)
     if old.revoked_at is not None and old.revoked_at <= clock.now():
         raise Invalid("A revoked key cannot be rotated; create a new one.", param="key_id")
     created = await create_key(

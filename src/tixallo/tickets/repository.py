@@ -442,3 +442,25 @@ async def messages_of_tickets(
         stmt = stmt.where(Message.internal.is_(False))
     stmt = stmt.order_by(Message.created_at, Message.id)
     return [_message_view(r) for r in (await session.execute(stmt)).all()]
+
+
+async def lock_tickets(session: AsyncSession, ctx: Ctx, ticket_ids: list[str]) -> None:
+    """Lock these tickets of the caller's workspace until the transaction ends.
+
+    Takes ``SELECT … FOR NO KEY UPDATE`` row by row in id order, so two transactions that
+    lock overlapping sets (a merge t1→t2 and t2→t1) queue behind each other instead of
+    deadlocking, and whatever the caller checks afterwards is the committed state, not a
+    snapshot another transaction is about to change. ``NO KEY`` still lets messages be
+    added meanwhile (their foreign key only needs a key-share lock). Loaded objects are
+    refreshed. On SQLite this is a no-op (the dialect drops ``FOR UPDATE``): a write
+    transaction holds the whole file already. Unknown ids are ignored; the caller reads
+    and reports them.
+    """
+    stmt = (
+        select(Ticket)
+        .where(Ticket.workspace_id == ctx.workspace_id, Ticket.id.in_(sorted(set(ticket_ids))))
+        .order_by(Ticket.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    await session.execute(stmt)

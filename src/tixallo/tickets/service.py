@@ -282,9 +282,14 @@ async def merge_ticket(
     session: AsyncSession, ctx: Ctx, source_id: str, *, target_id: str
 ) -> TicketView:
     """Move the source's messages to the target, close the source and point it at the
-    target. Returns the target."""
+    target. Returns the target.
+
+    Both tickets are locked (in id order) before anything is checked: two merges sharing a
+    ticket (t1→t2 with t2→t1, or t1→t2 with t2→t3) run one after the other, and the second
+    sees what the first did and is refused, so merges never form a cycle or a chain."""
     if source_id == target_id:
         raise Invalid("A ticket cannot be merged into itself.", param="target_id")
+    await repository.lock_tickets(session, ctx, [source_id, target_id])
     source = (await get_ticket(session, ctx, source_id)).ticket
     target_view = await repository.get_ticket(session, ctx, target_id)
     if target_view is None:

@@ -18,12 +18,12 @@ from tixallo import clock, ids
 from tixallo.auth.passwords import check_new_password, verify_password
 from tixallo.context import Ctx
 from tixallo.errors import Conflict, Invalid, NotFound
-from tixallo.validation import MAX_NAME, check_choice, check_email, check_text
+from tixallo.validation import MAX_NAME, check_email, check_text
 from tixallo.web.models import Invite
 from tixallo.web.sessions import hash_token
 from tixallo.workspaces import repository as workspaces_repo
-from tixallo.workspaces.models import ROLES, Member, User, Workspace
-from tixallo.workspaces.service import add_member
+from tixallo.workspaces.models import Member, User, Workspace
+from tixallo.workspaces.service import add_member, check_can_invite
 
 INVITE_LIFETIME = timedelta(days=7)
 
@@ -39,8 +39,10 @@ def invites_of(ctx: Ctx) -> Select[Invite]:
 
 
 async def create_invite(session: AsyncSession, ctx: Ctx, *, email: str, role: str) -> CreatedInvite:
+    """Who may invite which role is the workspace's rule (:func:`check_can_invite`, under
+    the workspace lock); this makes the link."""
     email = check_email(email, param="email")
-    role = check_choice(role, ROLES, param="role")
+    role = await check_can_invite(session, ctx, role)
     if await workspaces_repo.get_member_by_email(session, ctx, email) is not None:
         raise Conflict(f"{email} is already a member of this workspace.", param="email")
     token = secrets.token_urlsafe(24)

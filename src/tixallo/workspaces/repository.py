@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo.context import Ctx
@@ -25,9 +25,40 @@ async def get_workspace_by_slug(session: AsyncSession, slug: str) -> Workspace |
     return (await session.execute(select(Workspace).where(Workspace.slug == slug))).scalar()
 
 
-async def get_member(session: AsyncSession, ctx: Ctx, member_id: str) -> tuple[Member, User] | None:
-    row = (await session.execute(members_of(ctx).where(Member.id == member_id))).first()
+async def get_member(
+    session: AsyncSession, ctx: Ctx, member_id: str, *, fresh: bool = False
+) -> tuple[Member, User] | None:
+    """``fresh`` overwrites a copy this session loaded earlier with the row as committed now
+    (after :func:`lock_workspace`, what a rule must be checked against)."""
+    stmt = members_of(ctx).where(Member.id == member_id)
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    row = (await session.execute(stmt)).first()
     return (row[0], row[1]) if row else None
+
+
+async def lock_workspace(session: AsyncSession, ctx: Ctx) -> None:
+    """Hold the workspace's row until the transaction ends, so rules about the workspace as
+    a whole (at least one owner, who is owner, one default inbox) are checked and changed by
+    one transaction at a time.
+
+    ``SELECT … FOR NO KEY UPDATE`` on PostgreSQL: the same lock a ticket create takes for
+    its number (also first, so the two cannot deadlock), which only waits for the short
+    transactions that change members or inboxes. On SQLite the dialect drops the clause: a
+    write transaction holds the whole file already."""
+    stmt = (
+        select(Workspace.id).where(Workspace.id == ctx.workspace_id).with_for_update(key_share=True)
+    )
+    await session.execute(stmt)
+
+
+async def count_owners(session: AsyncSession, ctx: Ctx) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Member)
+        .where(Member.workspace_id == ctx.workspace_id, Member.role == "owner")
+    )
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def get_member_by_email(

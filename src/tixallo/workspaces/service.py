@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tixallo import clock, ids
 from tixallo.auth.passwords import check_new_password, hash_password, verify_password
 from tixallo.context import Ctx
-from tixallo.errors import Conflict, Invalid, NotFound
-from tixallo.validation import MAX_NAME, check_email, check_text
+from tixallo.db import insert_ignoring_conflict
+from tixallo.errors import Conflict, Forbidden, Invalid, NotFound
+from tixallo.validation import MAX_NAME, check_choice, check_email, check_text
 from tixallo.workspaces import repository
 from tixallo.workspaces.models import ROLES, Inbox, Member, User, Workspace
 
@@ -69,14 +70,13 @@ async def create_workspace(
             param="admin_password",
         )
     if user is None:
-        user = User(
-            id=ids.new_id("usr"),
+        user = await _new_user(
+            session,
             email=email,
             name=(admin_name or email.split("@", 1)[0]).strip()[:MAX_NAME],
             password_hash=hash_password(admin_password),
-            created_at=now,
+            param="admin_email",
         )
-        session.add(user)
     workspace = Workspace(
         id=ids.new_id("ws"),
         slug=await _unique_slug(session, name),
@@ -120,6 +120,32 @@ async def sign_up(
         return None
 
 
+async def _new_user(
+    session: AsyncSession, *, email: str, name: str, password_hash: str | None, param: str
+) -> User:
+    """Insert a person. When another transaction created the same email a moment ago (two
+    sign-ups, or two invites accepted at once), this is a Conflict naming ``param``, not a
+    unique-index violation (a 500): that person exists now and can sign in and try again."""
+    user_id = ids.new_id("usr")
+    values = {
+        "id": user_id,
+        "email": email,
+        "name": name,
+        "password_hash": password_hash,
+        "created_at": clock.now(),
+    }
+    inserted = await session.execute(
+        insert_ignoring_conflict(session, User.__table__, values, ["email"])
+    )
+    if inserted.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"An account for {email} was created at this very moment: sign in with it and "
+            "try again.",
+            param=param,
+        )
+    return (await session.execute(select(User).where(User.id == user_id))).scalar_one()
+
+
 async def add_member(
     session: AsyncSession,
     workspace_id: str,
@@ -129,20 +155,33 @@ async def add_member(
     role: str,
     password: str | None = None,
 ) -> tuple[Member, User]:
-    """Add a person to a workspace, creating their user if they have none yet."""
+    """Add a person to a workspace, creating their user if they have none yet. A
+    ``password`` is for that new user: given for an email that has an account, it is a
+    Conflict (the account's owner must prove their own password instead).
+
+    The membership check and insert run under the workspace lock, so two invites for one
+    person accepted at once add them once (the second is a Conflict)."""
     email = check_email(email)
-    now = clock.now()
+    # Hashed before the lock: argon2 is slow, and the lock holds up the workspace's writes.
+    password_hash = hash_password(password) if password else None
+    await repository.lock_workspace(session, Ctx(workspace_id=workspace_id))
     user = (await session.execute(select(User).where(User.email == email))).scalar()
+    if user is not None and password is not None:
+        # The caller chose a password for a new account, but the account exists (made a
+        # moment ago): joining it must prove its own password, never set or skip it.
+        raise Conflict(
+            f"An account for {email} was created at this very moment: sign in with it and "
+            "try again.",
+            param="email",
+        )
     if user is None:
-        user = User(
-            id=ids.new_id("usr"),
+        user = await _new_user(
+            session,
             email=email,
             name=check_text(name, param="name", max_length=MAX_NAME),
-            password_hash=hash_password(password) if password else None,
-            created_at=now,
+            password_hash=password_hash,
+            param="email",
         )
-        session.add(user)
-        await session.flush()
     existing = (
         await session.execute(
             select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user.id)
@@ -151,7 +190,11 @@ async def add_member(
     if existing is not None:
         raise Conflict(f"{email} is already a member of this workspace.", param="email")
     member = Member(
-        id=ids.new_id("mem"), workspace_id=workspace_id, user_id=user.id, role=role, created_at=now
+        id=ids.new_id("mem"),
+        workspace_id=workspace_id,
+        user_id=user.id,
+        role=role,
+        created_at=clock.now(),
     )
     session.add(member)
     await session.flush()
@@ -232,7 +275,11 @@ async def rename_inbox(session: AsyncSession, ctx: Ctx, inbox_id: str, name: str
 
 
 async def set_default_inbox(session: AsyncSession, ctx: Ctx, inbox_id: str) -> Inbox:
-    """Exactly one default inbox at a time: API-created tickets without an inbox land there."""
+    """Exactly one default inbox at a time: API-created tickets without an inbox land there.
+
+    Under the workspace lock: two admins choosing different defaults at once would each
+    clear the old default and set their own, leaving two."""
+    await repository.lock_workspace(session, ctx)
     inbox = await get_inbox(session, ctx, inbox_id)
     for other in await list_inboxes(session, ctx):
         other.is_default = other.id == inbox.id
@@ -240,19 +287,57 @@ async def set_default_inbox(session: AsyncSession, ctx: Ctx, inbox_id: str) -> I
     return inbox
 
 
-async def _owner_count(session: AsyncSession, ctx: Ctx) -> int:
-    return sum(1 for m, _ in await list_members(session, ctx) if m.role == "owner")
+ADMIN_ROLES = ("owner", "admin")
+
+
+async def _lock_members(session: AsyncSession, ctx: Ctx) -> Member | None:
+    """Lock the workspace (see :func:`repository.lock_workspace`) and return the acting
+    member as they are now, or None for the operator (``ctx.member_id`` unset: the CLI).
+
+    The actor's role is read after the lock, never taken from the request: an owner demoted
+    by a transaction that committed a moment ago is no longer an owner here."""
+    await repository.lock_workspace(session, ctx)
+    if ctx.member_id is None:
+        return None
+    found = await repository.get_member(session, ctx, ctx.member_id, fresh=True)
+    if found is None or found[0].role not in ADMIN_ROLES:
+        raise Forbidden("Settings are for workspace owners and admins.")
+    return found[0]
+
+
+def _check_owner_rule(actor: Member | None, roles: set[str], *, action: str, param: str) -> None:
+    """Only owners give, take or touch the owner role."""
+    if actor is not None and "owner" in roles and actor.role != "owner":
+        raise Forbidden(f"Only owners can {action}.", param=param)
+
+
+async def check_can_invite(session: AsyncSession, ctx: Ctx, role: str) -> str:
+    """The role checked for an invite made by the actor: owners and admins invite, and only
+    owners invite owners. Holds the workspace lock until the transaction ends."""
+    role = check_choice(role, ROLES, param="role")
+    actor = await _lock_members(session, ctx)
+    _check_owner_rule(actor, {role}, action="invite owners", param="role")
+    return role
 
 
 async def change_member_role(session: AsyncSession, ctx: Ctx, member_id: str, role: str) -> Member:
-    """A workspace always keeps at least one owner."""
-    if role not in ROLES:
-        raise Invalid(f"role must be one of: {', '.join(ROLES)}.", param="role")
-    found = await repository.get_member(session, ctx, member_id)
+    """Give a member another role. Owners and admins may; only owners make or unmake
+    owners; a workspace always keeps at least one owner.
+
+    Checked under the workspace lock, so two owners demoting each other at once run one
+    after the other and the second is refused (the last owner, or no longer an owner)."""
+    role = check_choice(role, ROLES, param="role")
+    actor = await _lock_members(session, ctx)
+    found = await repository.get_member(session, ctx, member_id, fresh=True)
     if found is None:
         raise NotFound("member", member_id)
     member = found[0]
-    if member.role == "owner" and role != "owner" and await _owner_count(session, ctx) <= 1:
+    _check_owner_rule(actor, {role, member.role}, action="make or unmake owners", param="role")
+    if (
+        member.role == "owner"
+        and role != "owner"
+        and await repository.count_owners(session, ctx) <= 1
+    ):
         raise Conflict("The last owner cannot stop being owner.", param="role")
     member.role = role
     await session.flush()
@@ -261,12 +346,16 @@ async def change_member_role(session: AsyncSession, ctx: Ctx, member_id: str, ro
 
 async def remove_member(session: AsyncSession, ctx: Ctx, member_id: str) -> tuple[Member, User]:
     """Remove someone from the workspace; their tickets become unassigned (the foreign key
-    sets NULL), their messages stay. The last owner cannot be removed."""
-    found = await repository.get_member(session, ctx, member_id)
+    sets NULL), their messages stay. Owners and admins may; only owners remove owners; the
+    last owner cannot be removed. Checked under the workspace lock, like
+    :func:`change_member_role`."""
+    actor = await _lock_members(session, ctx)
+    found = await repository.get_member(session, ctx, member_id, fresh=True)
     if found is None:
         raise NotFound("member", member_id)
     member, user = found
-    if member.role == "owner" and await _owner_count(session, ctx) <= 1:
+    _check_owner_rule(actor, {member.role}, action="remove owners", param="member_id")
+    if member.role == "owner" and await repository.count_owners(session, ctx) <= 1:
         raise Conflict("The last owner cannot be removed.", param="member_id")
     await session.delete(member)
     await session.flush()
