@@ -91,7 +91,7 @@ async def create_demo(session: AsyncSession) -> DemoSecrets:
                 customer_name=name,
                 priority=priority,
                 tags=tags,
-                source="email",
+                source="api",  # as created: the demo shows only true channels
             ),
         )
     first = (await tickets.get_ticket_by_number(session, ctx, 1)).ticket

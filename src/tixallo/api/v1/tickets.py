@@ -44,8 +44,8 @@ async def list_tickets(
         str | None,
         Query(
             max_length=MAX_QUERY_LENGTH,
-            description="Full-text search: tickets whose subject, or one of whose public"
-            " messages, contains every word.",
+            description="Search: tickets whose subject, or one of whose public messages,"
+            " contains every word (whole words on PostgreSQL, anywhere in a word on SQLite).",
         ),
     ] = None,
 ) -> dict[str, Any]:
