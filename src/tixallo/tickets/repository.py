@@ -18,6 +18,7 @@ from tixallo.pagination import Cursor, Page, page_from
 from tixallo.tickets import search
 from tixallo.tickets.models import Message, Ticket, TicketTag
 from tixallo.tickets.public import MessageView, TicketView
+from tixallo.tickets.scope import message_scope_of, tag_scope_of, ticket_scope_of
 from tixallo.tickets.search import TextSearch
 from tixallo.workspaces.models import Member, User
 
@@ -45,14 +46,15 @@ _TICKETS_JOINED: TicketRow = (
 
 def tickets_of(ctx: Ctx) -> TicketRow:
     """Tickets of the caller's workspace, with customer, company and assignee joined."""
-    return _TICKETS_JOINED.where(Ticket.workspace_id == ctx.workspace_id)
+    return _TICKETS_JOINED.where(ticket_scope_of(ctx))
 
 
 # One ticket by id, as a fully built statement: the workspace filter is part of it and its
 # value comes from the caller's Ctx (read_ticket). Reusing the object also reuses its
 # memoized cache key, so the hottest read builds nothing per request.
 _ONE_TICKET: TicketRow = _TICKETS_JOINED.where(
-    Ticket.workspace_id == bindparam("tenant"), Ticket.id == bindparam("ticket_id")
+    Ticket.workspace_id == bindparam("tenant"),  # tenancy-ok: bound from ctx by read_ticket
+    Ticket.id == bindparam("ticket_id"),
 )
 
 
@@ -62,7 +64,7 @@ def messages_of(ctx: Ctx) -> Select[Message, Customer, Member, User]:
         .outerjoin(AuthorCustomer, AuthorCustomer.id == Message.author_customer_id)
         .outerjoin(AuthorMember, AuthorMember.id == Message.author_member_id)
         .outerjoin(AuthorUser, AuthorUser.id == AuthorMember.user_id)
-        .where(Message.workspace_id == ctx.workspace_id)
+        .where(message_scope_of(ctx))
     )
 
 
@@ -212,11 +214,7 @@ def _by_tag_statement(
     (ticket_id, tag) is the key of ticket_tags, so the join cannot repeat a ticket."""
     stmt = _filtered(tickets_of(ctx), ctx, replace(filters, tag=None)).join(
         TicketTag,
-        and_(
-            TicketTag.workspace_id == ctx.workspace_id,
-            TicketTag.tag == tag,
-            TicketTag.ticket_id == Ticket.id,
-        ),
+        and_(tag_scope_of(ctx), TicketTag.tag == tag, TicketTag.ticket_id == Ticket.id),
     )
     if cursor is not None:
         stmt = stmt.where(
@@ -232,7 +230,7 @@ async def count_tickets(session: AsyncSession, ctx: Ctx, filters: TicketFilters)
     base = select(func.count()).select_from(Ticket)
     if filters.customer_email is not None:
         base = base.join(Customer, Customer.id == Ticket.customer_id)
-    stmt = _filtered(base.where(Ticket.workspace_id == ctx.workspace_id), ctx, filters)
+    stmt = _filtered(base.where(ticket_scope_of(ctx)), ctx, filters)
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -271,11 +269,7 @@ def _filtered(stmt: S, ctx: Ctx, f: TicketFilters) -> S:
     if f.tag is not None:
         stmt = stmt.where(
             exists().where(
-                and_(
-                    TicketTag.workspace_id == ctx.workspace_id,
-                    TicketTag.tag == f.tag,
-                    TicketTag.ticket_id == Ticket.id,
-                )
+                and_(tag_scope_of(ctx), TicketTag.tag == f.tag, TicketTag.ticket_id == Ticket.id)
             )
         )
     return stmt

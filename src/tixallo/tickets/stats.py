@@ -1,5 +1,5 @@
 """The dashboard's counts, grouped by the database. Each statement is scoped by one of the
-``*_scope_of(ctx)`` conditions below, so no figure counts another workspace's rows."""
+``*_scope_of(ctx)`` conditions (tickets/scope.py), so no figure counts another workspace's rows."""
 
 from __future__ import annotations
 
@@ -12,14 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tixallo.context import Ctx
 from tixallo.events.models import Event
 from tixallo.tickets.models import Message, Ticket
-
-
-def ticket_scope_of(ctx: Ctx) -> ColumnElement[bool]:
-    return Ticket.workspace_id == ctx.workspace_id
-
-
-def message_scope_of(ctx: Ctx) -> ColumnElement[bool]:
-    return Message.workspace_id == ctx.workspace_id
+from tixallo.tickets.scope import message_scope_of, ticket_scope_of
 
 
 def event_scope_of(ctx: Ctx) -> ColumnElement[bool]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo.context import Ctx
@@ -53,6 +53,11 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     """A person by sign-in email, across workspaces (emails are stored lower-case)."""
     stmt = select(User).where(User.email == email.strip().lower())
     return (await session.execute(stmt)).scalar()
+
+
+async def count_workspaces(session: AsyncSession) -> int:
+    """How many workspaces the server holds (a first start has none)."""
+    return int((await session.execute(select(func.count()).select_from(Workspace))).scalar_one())
 
 
 async def users_with_memberships(
