@@ -60,6 +60,9 @@ def test_first_start_creates_a_demo_and_prints_its_secrets_once(tmp_path: Path) 
         listed = httpx.get(f"{base}/api/v1/tickets", headers=headers, timeout=10)
         assert listed.status_code == 200
         assert len(listed.json()["data"]) == 4
+        # The demo says only what is true: its tickets came in through the API, the one door
+        # it used (not "via email" while Tixallo receives no mail).
+        assert {t["source"] for t in listed.json()["data"]} == {"api"}
         created = httpx.post(
             f"{base}/api/v1/tickets",
             json={"subject": "From curl", "body": "hi", "customer": {"email": "me@example.org"}},

@@ -124,9 +124,10 @@ def serve(
 
 
 async def _ensure_demo(session: AsyncSession) -> object:
-    from tixallo.demo import create_demo, workspace_count
+    from tixallo.demo import create_demo
+    from tixallo.workspaces.repository import count_workspaces
 
-    if await workspace_count(session) > 0:
+    if await count_workspaces(session) > 0:
         return None
     return await create_demo(session)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo.auth.service import create_key
 from tixallo.context import Ctx
 from tixallo.errors import Conflict
 from tixallo.tickets import service as tickets
-from tixallo.workspaces.models import User, Workspace
+from tixallo.workspaces import repository as workspaces_repo
 from tixallo.workspaces.service import add_member, create_workspace
 
 DEMO_ADMIN_EMAIL = "admin@example.com"
@@ -61,12 +60,8 @@ class DemoSecrets:
     api_key: str
 
 
-async def workspace_count(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.count()).select_from(Workspace))).scalar_one())
-
-
 async def create_demo(session: AsyncSession) -> DemoSecrets:
-    if (await session.execute(select(User.id).where(User.email == DEMO_ADMIN_EMAIL))).first():
+    if await workspaces_repo.get_user_by_email(session, DEMO_ADMIN_EMAIL) is not None:
         raise Conflict(f"A demo workspace already exists (its admin is {DEMO_ADMIN_EMAIL}).")
     password = secrets.token_urlsafe(12)
     created = await create_workspace(
@@ -91,7 +86,7 @@ async def create_demo(session: AsyncSession) -> DemoSecrets:
                 customer_name=name,
                 priority=priority,
                 tags=tags,
-                source="email",
+                source="api",  # as created: the demo shows only true channels
             ),
         )
     first = (await tickets.get_ticket_by_number(session, ctx, 1)).ticket

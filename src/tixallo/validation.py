@@ -35,11 +35,16 @@ def check_text(value: str, *, param: str, max_length: int, allow_empty: bool = F
     return text
 
 
+def normalize_tag(raw: str) -> str:
+    """A tag as stored: how filters must spell one to find what writes stored."""
+    return raw.strip().lower()
+
+
 def check_tags(tags: list[str], *, param: str = "tags") -> list[str]:
     """Trimmed, lower-cased, de-duplicated (first occurrence wins), bounded in count and length."""
     seen: list[str] = []
     for raw in tags:
-        tag = raw.strip().lower()
+        tag = normalize_tag(raw)
         if not tag or len(tag) > MAX_TAG or not _TAG.match(tag):
             raise Invalid(
                 f"Tag '{raw}' is invalid: 1 to {MAX_TAG} letters, digits, spaces or . : / - _",

@@ -8,27 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy import select
 from starlette.routing import Mount
 
 from tests.conftest import Tenant, TenantFactory, ticket_body
-from tixallo import clock
+from tests.support import resources as support
 from tixallo.app import create_app
-from tixallo.chat import service as chat
 from tixallo.config import Settings
 from tixallo.context import ALL_SCOPES
 from tixallo.db import Database
-from tixallo.tickets import service as tickets
-from tixallo.webhooks import fanout
-from tixallo.webhooks import service as webhooks
-from tixallo.webhooks.models import WebhookDelivery
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -117,59 +110,7 @@ class Resources:
 
 
 async def make_resources(db: Database, tenant: Tenant) -> Resources:
-    async with db.transaction() as session:
-        endpoint = await webhooks.create_endpoint(
-            session,
-            tenant.ctx,
-            webhooks.EndpointCreate(url="https://hooks.example.org/b", events=["*"]),
-            allow_private=True,
-            secret_key="",
-        )
-        view = await tickets.create_ticket(
-            session,
-            tenant.ctx,
-            tickets.TicketCreate(
-                subject="B's secret", body="B's words", customer_email="b@acme.com"
-            ),
-        )
-        other = await tickets.create_ticket(
-            session, tenant.ctx, tickets.TicketCreate(subject="B's other", customer_email="c@b.org")
-        )
-        conversation = await chat.start_conversation(
-            session, tenant.ctx, visitor_email="b-visitor@acme.com", visitor_name="B's visitor"
-        )
-    await fanout.fan_out(db, since=clock.now() - timedelta(minutes=5))
-    async with db.transaction(write=False) as session:
-        delivery_id = (
-            await session.execute(
-                select(WebhookDelivery.id).where(WebhookDelivery.workspace_id == tenant.id).limit(1)
-            )
-        ).scalar_one()
-    customer = view.customer
-    assert customer.company_id is not None
-    return Resources(
-        {
-            "ticket_id": view.ticket.id,
-            "other_ticket_id": other.ticket.id,
-            "customer_id": customer.id,
-            "company_id": customer.company_id,
-            "inbox_id": tenant.created.inbox.id,
-            "conversation_id": conversation.id,
-            "webhook_id": endpoint.endpoint.id,
-            "delivery_id": delivery_id,
-            "ticketId": view.ticket.id,
-            "conversationId": conversation.id,
-        }
-    )
-
-
-async def snapshot(client: httpx.AsyncClient, tenant: Tenant, ids: Resources) -> Any:
-    ticket = await client.get(ids.fill("/api/v1/tickets/{ticket_id}"), headers=tenant.headers)
-    messages = await client.get(
-        ids.fill("/api/v1/tickets/{ticket_id}/messages"), headers=tenant.headers
-    )
-    customers = await client.get("/api/v1/customers", headers=tenant.headers)
-    return ticket.json(), messages.json(), customers.json()
+    return Resources(await support.make_resources(db, tenant))
 
 
 async def test_every_route_with_an_id_is_404_for_another_workspace(
@@ -178,9 +119,9 @@ async def test_every_route_with_an_id_is_404_for_another_workspace(
     app = create_app(settings, db=db)
     a, b = await tenants(), await tenants()
     b_ids = await make_resources(db, b)
+    before = await support.workspace_rows(db, b.id)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        before = await snapshot(client, b, b_ids)
         checked = 0
         for method, template, _route in api_routes(app):
             if "{" not in template:
@@ -192,7 +133,7 @@ async def test_every_route_with_an_id_is_404_for_another_workspace(
             assert "B's" not in response.text
             checked += 1
         assert checked >= 8
-        assert await snapshot(client, b, b_ids) == before
+    assert await support.workspace_rows(db, b.id) == before
 
 
 async def test_every_route_refuses_a_key_without_its_scope(

@@ -33,6 +33,8 @@ class Endpoint:
     query: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
     notes: str = ""
+    # Values the reader supplies: variable name -> environment variable (see examples.md).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -86,7 +88,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         notes="Newest first. Filters: `status`, `priority`, `tag`, `assignee_id`, "
         "`customer_email`, `inbox_id`, `updated_since` (ISO 8601 with a time zone); "
         "`sort=updated_at` lists the oldest change first, for incremental sync. "
-        "`q` is a full-text search: tickets whose subject, or one of whose public messages, "
+        "`q` searches: tickets whose subject, or one of whose public messages, "
         "contains every word of `q` (at most 8 words, case-insensitive; internal notes are "
         "never searched). On PostgreSQL words match whole words from a full-text index; on "
         "the embedded SQLite database they match anywhere in the text and the search reads "
@@ -130,9 +132,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/tickets/{ticket_id}/messages",
         "Post a message",
         setup=(TICKET,),
-        body={"body": "We are sending a technician today."},
-        notes="`author_email` of a member posts as that member (a reply); any other email "
-        "as that customer; none as the ticket's customer.",
+        env={"agent_email": "TIXALLO_AGENT_EMAIL"},
+        body={"body": "We are sending a technician today.", "author_email": "{agent_email}"},
+        notes="`author_email` of a member posts as that member: an agent's reply, as here. "
+        "Any other email posts as that customer, and none as the ticket's customer (a "
+        "follow-up from them).",
     ),
     Endpoint(
         "POST",
@@ -243,7 +247,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "description": "CRM sync",
         },
         notes="The answer carries `secret` (`whsec_…`), shown this once: keep it to verify "
-        'signatures. `events` lists event types or `["*"]`. See [Webhooks](webhooks.md).',
+        'signatures. `events` lists event types or `["*"]`. See [Webhooks](webhooks.md). '
+        "`https://example.com/tixallo-hook` is a placeholder: deliveries to it fail and are "
+        "retried (see the delivery log); put your receiver's URL there.",
     ),
     Endpoint("GET", "/webhooks/{webhook_id}", "Get a webhook", setup=(WEBHOOK,)),
     Endpoint(

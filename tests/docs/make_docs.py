@@ -61,6 +61,7 @@ def _curl(method: str, path: str, body: dict[str, Any] | None, *, main: bool) ->
 
 def bash(ep: Endpoint) -> str:
     out = ['API="$TIXALLO_URL/api/v1"', 'AUTH="Authorization: Bearer $TIXALLO_API_KEY"']
+    out += [f'{upper(var)}="${name}"' for var, name in ep.env.items()]
     for step in ep.setup:
         call = _curl(step.method, step.path, step.body, main=False)
         if step.poll:
@@ -122,6 +123,7 @@ def _js_args(method: str, path: str, body: dict[str, Any] | None) -> str:
 
 def javascript(ep: Endpoint) -> str:
     out = [JS_HELPER]
+    out += [f"const {camel(var)} = process.env.{name};" for var, name in ep.env.items()]
     for step in ep.setup:
         var = camel(step.var)
         if step.poll:
@@ -188,6 +190,7 @@ def _py_args(method: str, path: str, body: dict[str, Any] | None) -> str:
 def python(ep: Endpoint) -> str:
     polls = any(s.poll for s in ep.setup)
     out = [PY_HELPER.format(time="import time\n" if polls else "")]
+    out += [f'{var} = os.environ["{name}"]' for var, name in ep.env.items()]
     for step in ep.setup:
         if step.poll:
             out.append(
@@ -387,7 +390,7 @@ def capture_responses() -> dict[str, str]:
     """Run each endpoint's Python snippet against a real server; its printed answer."""
     found: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp, live_server(Path(tmp)) as server:
-        env = {**server.env, "TIXALLO_URL": server.url, "TIXALLO_API_KEY": server.key}
+        env = {**server.env, **server.reader_env}
         # Twice: the second pass lists what the first one made, so no list is empty.
         for ep in ENDPOINTS + ENDPOINTS:
             result = subprocess.run(

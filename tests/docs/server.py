@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+ADMIN_EMAIL = "docs@example.com"
+
 
 @dataclass(frozen=True)
 class LiveServer:
@@ -21,6 +23,15 @@ class LiveServer:
     key: str
     slug: str
     env: dict[str, str]
+
+    @property
+    def reader_env(self) -> dict[str, str]:
+        """What docs/examples.md asks its reader to export."""
+        return {
+            "TIXALLO_URL": self.url,
+            "TIXALLO_API_KEY": self.key,
+            "TIXALLO_AGENT_EMAIL": ADMIN_EMAIL,
+        }
 
 
 def free_port() -> int:
@@ -58,7 +69,7 @@ def live_server(tmp: Path, *, extra_env: dict[str, str] | None = None) -> Iterat
         "create",
         "Docs",
         "--admin-email",
-        "docs@example.com",
+        ADMIN_EMAIL,
         "--admin-password",
         "docs-password",
     )

@@ -113,6 +113,21 @@ def test_the_explorer_sends_real_requests(page: Any, server: LiveServer) -> None
     assert _send(page, "get-inboxes").startswith("401")
 
 
+@pytest.mark.parametrize("api", ["v1", "external"])
+def test_the_explorer_shows_code_as_code_and_starts_from_examples(page: Any, api: str) -> None:
+    page.goto(f"/docs/api/{api}")
+    page.wait_for_selector("details.op")
+    intro = page.locator(".keybox p").first
+    assert "`" not in (intro.text_content() or "")
+    assert "Authorization: Bearer" in (intro.locator("code").first.text_content() or "")
+    descriptions = page.locator("details.op p.desc, details.op small, details.op td")
+    assert not [t for t in descriptions.all_text_contents() if "`" in t]
+    bodies = page.locator("details.op textarea").evaluate_all("(ts) => ts.map((t) => t.value)")
+    assert bodies and all(json.loads(body) for body in bodies), bodies
+    first = json.loads(page.locator("details#post-tickets textarea").input_value())
+    assert first["subject"] == "Printer on fire"
+
+
 def test_the_external_explorer_lists_its_operations(page: Any) -> None:
     page.goto("/docs/api/external")
     page.wait_for_selector("details.op")

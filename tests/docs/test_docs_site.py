@@ -4,6 +4,7 @@ and its assets are Tixallo's own (nothing from another host), and the app keeps 
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 
 import httpx
@@ -106,3 +107,42 @@ def test_every_link_between_pages_lands_on_a_page_and_anchor() -> None:
             if name not in anchors or (anchor and anchor not in anchors[name]):
                 broken.append(f"{page.name} -> {name}#{anchor}")
     assert not broken, broken
+
+
+@pytest.mark.parametrize("api", ["v1", "external"])
+async def test_every_request_body_has_an_example_its_model_accepts(
+    client: httpx.AsyncClient, api: str
+) -> None:
+    """The explorer starts each POST, PUT and PATCH body from the document's example, so each
+    one must exist and be a body the endpoint's own model validates."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+    from pydantic import BaseModel
+
+    from tixallo.api.external.app import create_external_app
+    from tixallo.api.v1.app import create_v1_app
+
+    spec = (await client.get(f"/api/{api}/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    app = create_v1_app() if api == "v1" else create_external_app()
+    models: dict[str, type[BaseModel]] = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and route.body_field is not None:
+            annotation = route.body_field.field_info.annotation
+            for model in typing.get_args(annotation) or (annotation,):
+                if isinstance(model, type) and issubclass(model, BaseModel):
+                    models[model.__name__] = model
+    checked = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            schema = content["application/json"]["schema"]
+            ref = next(s["$ref"] for s in schema.get("anyOf", [schema]) if "$ref" in s)
+            name = ref.rsplit("/", 1)[1]
+            examples = schemas[name].get("examples")
+            assert examples, f"{method.upper()} {path}: no example for {name}"
+            models[name].model_validate(examples[0])
+            checked += 1
+    assert checked >= (9 if api == "v1" else 6)

@@ -185,7 +185,7 @@ def test_example_runs(server: LiveServer, example: Example, tmp_path: Path) -> N
         )
     env = {
         **server.env,
-        "TIXALLO_URL": server.url,
+        **server.reader_env,
         "TIXALLO_API_KEY": key,
         "SYNC_STATE": str(tmp_path / "state.json"),
     }

@@ -47,8 +47,7 @@ async def list_conversations(
 
 
 async def count_conversations(session: AsyncSession, ctx: Ctx, *, status: str | None) -> int:
-    stmt = select(func.count()).select_from(Conversation)
-    stmt = stmt.where(Conversation.workspace_id == ctx.workspace_id)
+    stmt = conversations_of(ctx).with_only_columns(func.count(), maintain_column_froms=True)
     if status is not None:
         stmt = stmt.where(Conversation.status == status)
     return int((await session.execute(stmt)).scalar_one())

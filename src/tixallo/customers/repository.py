@@ -19,6 +19,11 @@ def customers_of(ctx: Ctx) -> Select[Customer, Company]:
     )
 
 
+def customer_rows_of(ctx: Ctx) -> Select[Customer]:
+    """Customers alone, without the company join of :func:`customers_of`."""
+    return select(Customer).where(Customer.workspace_id == ctx.workspace_id)
+
+
 def companies_of(ctx: Ctx) -> Select[Company]:
     return select(Company).where(Company.workspace_id == ctx.workspace_id)
 
@@ -97,9 +102,18 @@ async def list_company_customers(
     session: AsyncSession, ctx: Ctx, company_id: str, *, limit: int = 100
 ) -> list[Customer]:
     stmt = (
-        select(Customer)
-        .where(Customer.workspace_id == ctx.workspace_id, Customer.company_id == company_id)
+        customer_rows_of(ctx)
+        .where(Customer.company_id == company_id)
         .order_by(Customer.name, Customer.id)
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def get_customers_by_ids(
+    session: AsyncSession, ctx: Ctx, customer_ids: set[str]
+) -> dict[str, Customer]:
+    if not customer_ids:
+        return {}
+    stmt = customer_rows_of(ctx).where(Customer.id.in_(customer_ids))
+    return {c.id: c for c in (await session.execute(stmt)).scalars()}

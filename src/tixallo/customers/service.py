@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
@@ -183,9 +182,4 @@ async def get_company(session: AsyncSession, ctx: Ctx, company_id: str) -> Compa
 async def get_customers_by_ids(
     session: AsyncSession, ctx: Ctx, customer_ids: set[str]
 ) -> dict[str, Customer]:
-    if not customer_ids:
-        return {}
-    stmt = select(Customer).where(
-        Customer.workspace_id == ctx.workspace_id, Customer.id.in_(customer_ids)
-    )
-    return {c.id: c for c in (await session.execute(stmt)).scalars()}
+    return await repository.get_customers_by_ids(session, ctx, customer_ids)

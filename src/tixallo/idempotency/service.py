@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock
 from tixallo.context import Ctx
 from tixallo.errors import Conflict, Invalid
+from tixallo.idempotency import repository
 from tixallo.idempotency.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 255
@@ -47,13 +47,7 @@ def check_key(key: str) -> str:
 async def _stored(
     session: AsyncSession, ctx: Ctx, key: str, print_: str, ttl: timedelta
 ) -> StoredResponse | None:
-    record = (
-        await session.execute(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.workspace_id == ctx.workspace_id, IdempotencyRecord.key == key
-            )
-        )
-    ).scalar()
+    record = await repository.get_record(session, ctx, key)
     if record is None:
         return None
     if record.created_at < clock.now() - ttl:
@@ -109,7 +103,4 @@ async def remember(
 
 
 async def purge_expired(session: AsyncSession, *, ttl: timedelta) -> int:
-    result = await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < clock.now() - ttl)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await repository.delete_created_before(session, clock.now() - ttl)

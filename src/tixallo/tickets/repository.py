@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, exists, func, inspect, select, tuple_
@@ -14,11 +14,11 @@ from sqlalchemy.orm import aliased
 
 from tixallo.context import Ctx
 from tixallo.customers.models import Company, Customer
-from tixallo.events.models import Event
 from tixallo.pagination import Cursor, Page, page_from
 from tixallo.tickets import search
 from tixallo.tickets.models import Message, Ticket, TicketTag
 from tixallo.tickets.public import MessageView, TicketView
+from tixallo.tickets.scope import message_scope_of, tag_scope_of, ticket_scope_of
 from tixallo.tickets.search import TextSearch
 from tixallo.workspaces.models import Member, User
 
@@ -46,14 +46,15 @@ _TICKETS_JOINED: TicketRow = (
 
 def tickets_of(ctx: Ctx) -> TicketRow:
     """Tickets of the caller's workspace, with customer, company and assignee joined."""
-    return _TICKETS_JOINED.where(Ticket.workspace_id == ctx.workspace_id)
+    return _TICKETS_JOINED.where(ticket_scope_of(ctx))
 
 
 # One ticket by id, as a fully built statement: the workspace filter is part of it and its
 # value comes from the caller's Ctx (read_ticket). Reusing the object also reuses its
 # memoized cache key, so the hottest read builds nothing per request.
 _ONE_TICKET: TicketRow = _TICKETS_JOINED.where(
-    Ticket.workspace_id == bindparam("tenant"), Ticket.id == bindparam("ticket_id")
+    Ticket.workspace_id == bindparam("tenant"),  # tenancy-ok: bound from ctx by read_ticket
+    Ticket.id == bindparam("ticket_id"),
 )
 
 
@@ -63,7 +64,7 @@ def messages_of(ctx: Ctx) -> Select[Message, Customer, Member, User]:
         .outerjoin(AuthorCustomer, AuthorCustomer.id == Message.author_customer_id)
         .outerjoin(AuthorMember, AuthorMember.id == Message.author_member_id)
         .outerjoin(AuthorUser, AuthorUser.id == AuthorMember.user_id)
-        .where(Message.workspace_id == ctx.workspace_id)
+        .where(message_scope_of(ctx))
     )
 
 
@@ -213,11 +214,7 @@ def _by_tag_statement(
     (ticket_id, tag) is the key of ticket_tags, so the join cannot repeat a ticket."""
     stmt = _filtered(tickets_of(ctx), ctx, replace(filters, tag=None)).join(
         TicketTag,
-        and_(
-            TicketTag.workspace_id == ctx.workspace_id,
-            TicketTag.tag == tag,
-            TicketTag.ticket_id == Ticket.id,
-        ),
+        and_(tag_scope_of(ctx), TicketTag.tag == tag, TicketTag.ticket_id == Ticket.id),
     )
     if cursor is not None:
         stmt = stmt.where(
@@ -233,7 +230,7 @@ async def count_tickets(session: AsyncSession, ctx: Ctx, filters: TicketFilters)
     base = select(func.count()).select_from(Ticket)
     if filters.customer_email is not None:
         base = base.join(Customer, Customer.id == Ticket.customer_id)
-    stmt = _filtered(base.where(Ticket.workspace_id == ctx.workspace_id), ctx, filters)
+    stmt = _filtered(base.where(ticket_scope_of(ctx)), ctx, filters)
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -272,11 +269,7 @@ def _filtered(stmt: S, ctx: Ctx, f: TicketFilters) -> S:
     if f.tag is not None:
         stmt = stmt.where(
             exists().where(
-                and_(
-                    TicketTag.workspace_id == ctx.workspace_id,
-                    TicketTag.tag == f.tag,
-                    TicketTag.ticket_id == Ticket.id,
-                )
+                and_(tag_scope_of(ctx), TicketTag.tag == f.tag, TicketTag.ticket_id == Ticket.id)
             )
         )
     return stmt
@@ -346,80 +339,6 @@ async def list_queue(
     async with search.planned_with_values(session, filters.search):
         rows = await _read_views(session, stmt)
     return page_from(rows, limit, lambda v: Cursor(v.ticket.created_at, v.ticket.id))
-
-
-@dataclass(frozen=True, slots=True)
-class TicketCounts:
-    by_status: dict[str, int]
-    by_priority_open: dict[str, int]
-
-
-async def count_by_status_and_priority(
-    session: AsyncSession, ctx: Ctx, open_statuses: tuple[str, ...]
-) -> TicketCounts:
-    base = select(func.count()).select_from(Ticket).where(Ticket.workspace_id == ctx.workspace_id)
-    status_stmt = base.add_columns(Ticket.status).group_by(Ticket.status)
-    by_status = {str(status): int(n) for n, status in (await session.execute(status_stmt)).all()}
-    priority_stmt = (
-        base.add_columns(Ticket.priority)
-        .where(Ticket.status.in_(open_statuses))
-        .group_by(Ticket.priority)
-    )
-    by_priority = {
-        str(priority): int(n) for n, priority in (await session.execute(priority_stmt)).all()
-    }
-    return TicketCounts(by_status=by_status, by_priority_open=by_priority)
-
-
-async def created_per_day(session: AsyncSession, ctx: Ctx, since: datetime) -> dict[date, int]:
-    """Tickets created per UTC day since ``since``, counted by the database (both SQLite and
-    PostgreSQL have ``date()``; stored times are UTC)."""
-    day = func.date(Ticket.created_at)
-    stmt = (
-        select(day, func.count())
-        .where(Ticket.workspace_id == ctx.workspace_id, Ticket.created_at >= since)
-        .group_by(day)
-    )
-    return {date.fromisoformat(str(d)[:10]): int(n) for d, n in (await session.execute(stmt)).all()}
-
-
-async def first_member_replies(
-    session: AsyncSession, ctx: Ctx, since: datetime
-) -> list[tuple[datetime, datetime]]:
-    """(created at, first public reply by a member) of each ticket created since ``since``
-    that has such a reply: the first-response times."""
-    first = func.min(Message.created_at)
-    stmt = (
-        select(Ticket.created_at, first)
-        .join(Message, Message.ticket_id == Ticket.id)
-        .where(
-            Ticket.workspace_id == ctx.workspace_id,
-            Ticket.created_at >= since,
-            Message.workspace_id == ctx.workspace_id,
-            Message.author_member_id.is_not(None),
-            Message.internal.is_(False),
-        )
-        .group_by(Ticket.id, Ticket.created_at)
-    )
-    return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]
-
-
-async def resolutions_since(
-    session: AsyncSession, ctx: Ctx, since: datetime
-) -> list[tuple[str, datetime, datetime]]:
-    """(ticket id, ticket created at, resolved at) from the outbox's ``ticket.resolved``
-    events since ``since``: the ticket row keeps no resolution time, the event log does."""
-    stmt = select(Event.data, Event.created_at).where(
-        Event.workspace_id == ctx.workspace_id,
-        Event.type == "ticket.resolved",
-        Event.created_at >= since,
-    )
-    found = []
-    for data, at in (await session.execute(stmt)).all():
-        if isinstance(data, dict) and data.get("id") and data.get("created_at"):
-            created = datetime.fromisoformat(str(data["created_at"]).replace("Z", "+00:00"))
-            found.append((str(data["id"]), created, at))
-    return found
 
 
 async def get_tickets_by_ids(

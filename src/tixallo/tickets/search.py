@@ -36,6 +36,7 @@ from tixallo.context import Ctx
 from tixallo.db import contains_pattern
 from tixallo.errors import Invalid
 from tixallo.tickets.models import Message, Ticket
+from tixallo.tickets.scope import message_scope_of, ticket_scope_of
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
@@ -108,10 +109,10 @@ def _text_matches(column: SQLColumnExpression[str], query: str) -> ColumnElement
 def _postgresql(ctx: Ctx, search: TextSearch) -> ColumnElement[bool]:
     query = " ".join(search.words)  # plainto_tsquery: every word must be there
     in_subjects = select(Ticket.id).where(
-        Ticket.workspace_id == ctx.workspace_id, _text_matches(Ticket.subject, query)
+        ticket_scope_of(ctx), _text_matches(Ticket.subject, query)
     )
     in_messages = select(Message.ticket_id).where(
-        Message.workspace_id == ctx.workspace_id, _text_matches(Message.body, query)
+        message_scope_of(ctx), _text_matches(Message.body, query)
     )
     if not search.include_internal:
         in_messages = in_messages.where(Message.internal.is_(False))
@@ -122,7 +123,7 @@ def _by_substring(ctx: Ctx, search: TextSearch) -> ColumnElement[bool]:
     patterns = [contains_pattern(word) for word in search.words]
     in_subject = and_(*(func.lower(Ticket.subject).like(p, escape="\\") for p in patterns))
     in_a_message = exists().where(
-        Message.workspace_id == ctx.workspace_id,
+        message_scope_of(ctx),
         Message.ticket_id == Ticket.id,
         *(func.lower(Message.body).like(p, escape="\\") for p in patterns),
         *(() if search.include_internal else (Message.internal.is_(False),)),

@@ -15,13 +15,19 @@ from tixallo.customers.service import resolve_customer
 from tixallo.errors import Conflict, Invalid, NotFound
 from tixallo.events.service import record_event
 from tixallo.tickets import repository
-from tixallo.tickets.models import PRIORITIES, SOURCES, STATUSES, Message, Ticket, TicketTag
+from tixallo.tickets.models import (
+    CLOSED_STATUSES,
+    PRIORITIES,
+    SOURCES,
+    STATUSES,
+    Message,
+    Ticket,
+    TicketTag,
+)
 from tixallo.tickets.public import MessageView, TicketView, message_public, ticket_public
 from tixallo.validation import MAX_BODY, MAX_SUBJECT, check_choice, check_tags, check_text
 from tixallo.workspaces import repository as workspaces
 from tixallo.workspaces.models import Workspace
-
-CLOSED_STATUSES = ("resolved", "closed")
 
 
 @dataclass(frozen=True, slots=True)

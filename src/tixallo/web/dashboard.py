@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock
 from tixallo.context import Ctx
-from tixallo.tickets import repository as tickets_repo
-from tixallo.tickets.models import PRIORITIES
+from tixallo.tickets import stats
+from tixallo.tickets.models import OPEN_STATUSES, PRIORITIES
 
-OPEN_STATUSES = ("open", "in_progress", "waiting")
 WINDOW_DAYS = 30
 
 
@@ -51,10 +50,10 @@ async def build_dashboard(session: AsyncSession, ctx: Ctx) -> Dashboard:
     start = datetime.combine(
         (now - timedelta(days=WINDOW_DAYS - 1)).date(), datetime.min.time(), now.tzinfo
     )
-    created_per_day = await tickets_repo.created_per_day(session, ctx, start)
-    resolutions = await tickets_repo.resolutions_since(session, ctx, start)
-    replies = await tickets_repo.first_member_replies(session, ctx, start)
-    counts = await tickets_repo.count_by_status_and_priority(session, ctx, OPEN_STATUSES)
+    created_per_day = await stats.created_per_day(session, ctx, start)
+    resolutions = await stats.resolutions_since(session, ctx, start)
+    replies = await stats.first_member_replies(session, ctx, start)
+    counts = await stats.count_by_status_and_priority(session, ctx, OPEN_STATUSES)
 
     first_resolution: dict[str, tuple[datetime, datetime]] = {}
     for ticket_id, opened, resolved_at in sorted(resolutions, key=lambda r: r[2]):

@@ -86,6 +86,11 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.execute(stmt)).scalar()
 
 
+async def count_workspaces(session: AsyncSession) -> int:
+    """How many workspaces the server holds (a first start has none)."""
+    return int((await session.execute(select(func.count()).select_from(Workspace))).scalar_one())
+
+
 async def users_with_memberships(
     session: AsyncSession,
 ) -> list[tuple[User, list[tuple[Workspace, Member]]]]:

@@ -28,6 +28,20 @@ class LenientBody(BaseModel):
 
 
 class TicketCreate(LenientBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "Printer on fire",
+                    "description": "Smoke is coming out of tray 2.",
+                    "priority": "HIGH",
+                    "createdByEmail": "ada@acme.com",
+                    "tags": ["hardware"],
+                }
+            ]
+        }
+    )
+
     subject: str = Field(max_length=MAX_SUBJECT)
     description: str | None = Field(
         default=None, max_length=MAX_BODY, description="Becomes the ticket's first message."
@@ -42,6 +56,10 @@ class TicketCreate(LenientBody):
 
 
 class TicketUpdate(LenientBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "IN_PROGRESS", "priority": "URGENT"}]}
+    )
+
     status: Status | None = None
     priority: Priority | None = None
     assignee_id: str | None = Field(
@@ -54,6 +72,17 @@ class TicketUpdate(LenientBody):
 
 
 class CommentCreate(LenientBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "content": "We are sending a technician today.",
+                    "authorEmail": "agent@yourteam.com",
+                }
+            ]
+        }
+    )
+
     content: str = Field(max_length=MAX_BODY)
     author_email: str | None = Field(
         default=None,
@@ -65,15 +94,27 @@ class CommentCreate(LenientBody):
 
 
 class ConversationCreate(LenientBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"visitorName": "Eve", "visitorEmail": "eve@acme.com"}]}
+    )
+
     visitor_name: str | None = Field(default=None, alias="visitorName", max_length=MAX_NAME)
     visitor_email: str = Field(alias="visitorEmail", max_length=EMAIL_MAX)
 
 
 class ConversationUpdate(LenientBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ended"}]})
+
     status: ConversationStatus
 
 
 class ChatMessageCreate(LenientBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"content": "Hello! How can I help?", "senderType": "agent"}]
+        }
+    )
+
     content: str = Field(max_length=MAX_BODY)
     sender_type: SenderType = Field(alias="senderType")
     sender_id: str | None = Field(

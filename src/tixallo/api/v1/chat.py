@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tixallo.api.deps import ChatRead, ChatWrite, ReadSession, TicketsWrite, WriteSession
 from tixallo.api.idempotency import idempotent_response
@@ -27,15 +27,27 @@ ConversationStatus = Literal["active", "ended"]
 
 
 class ConversationCreate(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"visitor_email": "eve@acme.com", "visitor_name": "Eve"}]}
+    )
+
     visitor_email: str = Field(max_length=320)
     visitor_name: str | None = Field(default=None, max_length=MAX_NAME)
 
 
 class ConversationUpdate(StrictBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ended"}]})
+
     status: ConversationStatus
 
 
 class ChatMessageCreate(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"content": "Hello! How can I help?", "sender_type": "agent"}]
+        }
+    )
+
     content: str = Field(max_length=MAX_BODY)
     sender_type: Literal["visitor", "agent"]
     sender_id: str | None = Field(
@@ -44,6 +56,8 @@ class ChatMessageCreate(StrictBody):
 
 
 class ConversationTicketCreate(StrictBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"subject": "Chat with Eve"}]})
+
     subject: str | None = Field(default=None, max_length=MAX_SUBJECT)
 
 

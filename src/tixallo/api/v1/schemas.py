@@ -21,6 +21,20 @@ class CustomerRef(StrictBody):
 
 
 class TicketCreate(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "Printer on fire",
+                    "body": "Smoke is coming out of tray 2.",
+                    "customer": {"email": "ada@acme.com", "name": "Ada Lovelace"},
+                    "priority": "high",
+                    "tags": ["hardware"],
+                }
+            ]
+        }
+    )
+
     subject: str = Field(max_length=500)
     body: str | None = Field(default=None, max_length=65_536, description="The first message.")
     customer: CustomerRef
@@ -31,6 +45,10 @@ class TicketCreate(StrictBody):
 
 
 class TicketUpdate(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "in_progress", "priority": "urgent"}]}
+    )
+
     subject: str | None = Field(default=None, max_length=500)
     status: Status | None = None
     priority: Priority | None = None
@@ -39,6 +57,14 @@ class TicketUpdate(StrictBody):
 
 
 class MessageCreate(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"body": "We are sending a technician today.", "author_email": "agent@yourteam.com"}
+            ]
+        }
+    )
+
     body: str = Field(max_length=65_536)
     author_email: str | None = Field(
         default=None,
@@ -49,9 +75,17 @@ class MessageCreate(StrictBody):
 
 
 class TicketMerge(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"target_id": "tkt_01jq3v4n8d9fkz7m2x5c6b0a1e"}]}
+    )
+
     target_id: str = Field(max_length=40)
 
 
 class CustomerUpsert(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "bob@globex.io", "name": "Bob Stone"}]}
+    )
+
     email: str = Field(max_length=320)
     name: str | None = Field(default=None, max_length=200)

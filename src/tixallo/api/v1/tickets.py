@@ -18,7 +18,7 @@ from tixallo.tickets import repository
 from tixallo.tickets import service as tickets
 from tixallo.tickets.public import message_public, ticket_public
 from tixallo.tickets.search import MAX_QUERY_LENGTH, parse_search
-from tixallo.validation import check_email
+from tixallo.validation import check_email, normalize_tag
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -44,8 +44,8 @@ async def list_tickets(
         str | None,
         Query(
             max_length=MAX_QUERY_LENGTH,
-            description="Full-text search: tickets whose subject, or one of whose public"
-            " messages, contains every word.",
+            description="Search: tickets whose subject, or one of whose public messages,"
+            " contains every word (whole words on PostgreSQL, anywhere in a word on SQLite).",
         ),
     ] = None,
 ) -> dict[str, Any]:
@@ -58,7 +58,7 @@ async def list_tickets(
     filters = repository.TicketFilters(
         status=status,
         priority=priority,
-        tag=tag.strip().lower() if tag else None,
+        tag=normalize_tag(tag) if tag else None,
         assignee_id=assignee_id,
         customer_email=check_email(customer_email, param="customer_email")
         if customer_email

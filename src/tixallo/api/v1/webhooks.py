@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo.api.deps import AppSettings, ReadSession, WebhooksRead, WebhooksWrite, WriteSession
@@ -32,6 +32,18 @@ EventList = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_leng
 
 
 class WebhookCreate(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.yourapp.example/tixallo",
+                    "events": ["ticket.created", "ticket.message.created"],
+                    "description": "CRM sync",
+                }
+            ]
+        }
+    )
+
     url: str = Field(max_length=2048, description="https:// URL that receives POSTs.")
     events: EventList = Field(description="Event types, or ['*'] for all.")
     description: str = Field(default="", max_length=500)
@@ -39,6 +51,8 @@ class WebhookCreate(StrictBody):
 
 
 class WebhookUpdate(StrictBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"enabled": True}]})
+
     url: str | None = Field(default=None, max_length=2048)
     events: EventList | None = None
     description: str | None = Field(default=None, max_length=500)

@@ -23,6 +23,15 @@
     return node;
   }
 
+  // Descriptions are written in Markdown: `code` spans are shown as code, not as backticks.
+  function prose(tag, attrs, text) {
+    const node = el(tag, attrs);
+    String(text || "").replace(/``/g, "`").split("`").forEach((part, i) => {
+      if (part) node.append(i % 2 ? el("code", { text: part }) : document.createTextNode(part));
+    });
+    return node;
+  }
+
   function resolve(spec, schema) {
     let s = schema || {};
     while (s.$ref) s = spec.components.schemas[s.$ref.split("/").pop()];
@@ -60,6 +69,17 @@
     return null;
   }
 
+  // The body a reader starts from: the request's example in the document (each Tixallo
+  // request body has one), else one made from the schema.
+  function bodyExample(spec, content) {
+    if (content.example !== undefined) return content.example;
+    const schema = content.schema.anyOf
+      ? content.schema.anyOf.find((x) => x.type !== "null") : content.schema;
+    const s = resolve(spec, schema);
+    if (Array.isArray(s.examples) && s.examples.length) return s.examples[0];
+    return example(spec, content.schema, 0);
+  }
+
   function fieldsTable(spec, schema) {
     const s = resolve(spec, schema.anyOf ? schema.anyOf.find((x) => x.type !== "null") : schema);
     if (!s.properties) return null;
@@ -69,7 +89,7 @@
         el("td", {}, el("code", { text: name })),
         el("td", { text: typeOf(spec, prop) }),
         el("td", { text: required.has(name) ? "required" : "" }),
-        el("td", { text: [prop.description, prop.maxLength ? "max " + prop.maxLength + " chars" : ""].filter(Boolean).join("; ") })));
+        prose("td", {}, [prop.description, prop.maxLength ? "max " + prop.maxLength + " chars" : ""].filter(Boolean).join("; "))));
     return el("table", {}, el("thead", {}, el("tr", {},
       el("th", { text: "Field" }), el("th", { text: "Type" }), el("th", { text: "" }), el("th", { text: "Notes" }))),
       el("tbody", {}, ...rows));
@@ -84,13 +104,14 @@
       inputs[p.name] = { input, where: p.in };
       form.append(el("label", {}, el("code", { text: p.name }),
         p.in === "path" ? " (path, required) " : " (query) ", input,
-        p.description ? el("small", { text: " " + p.description }) : null));
+        p.description ? prose("small", {}, " " + p.description) : null));
     }
     let bodyArea = null;
-    const bodySchema = op.requestBody && op.requestBody.content["application/json"].schema;
+    const bodyContent = op.requestBody && op.requestBody.content["application/json"];
+    const bodySchema = bodyContent && bodyContent.schema;
     if (bodySchema) {
       bodyArea = el("textarea", { rows: "8", spellcheck: "false" });
-      bodyArea.value = JSON.stringify(example(spec, bodySchema, 0), null, 2);
+      bodyArea.value = JSON.stringify(bodyExample(spec, bodyContent), null, 2);
       const table = fieldsTable(spec, bodySchema);
       if (table) form.append(table);
       form.append(el("label", {}, "Body (JSON)", bodyArea));
@@ -134,7 +155,7 @@
     return el("details", { class: "op", id: (method + path).replace(/[^a-zA-Z0-9]+/g, "-") },
       el("summary", {}, el("span", { class: "method " + method, text: method.toUpperCase() }), " ",
         el("code", { text: path }), " ", el("span", { class: "summary", text: op.summary || "" })),
-      op.description ? el("p", { class: "desc", text: op.description.replace(/``/g, "`") }) : null,
+      op.description ? prose("p", { class: "desc" }, op.description) : null,
       el("p", { class: "desc" }, "Answers " + statuses + "; errors use the one error body (see ",
         el("a", { href: "/docs/errors", text: "Error handling" }), ")."),
       form);
@@ -146,7 +167,7 @@
     keyInput.value = sessionStorage.getItem("tixallo-docs-key") || "";
     keyInput.addEventListener("change", () => sessionStorage.setItem("tixallo-docs-key", keyInput.value));
     const intro = el("div", { class: "keybox" },
-      el("p", {}, spec.info.description || ""),
+      prose("p", {}, spec.info.description),
       el("label", { for: "api-key" }, "API key (kept in this tab only) "), keyInput,
       el("p", {}, el("small", {}, "Requests go to this Tixallo server, ", el("code", { text: base }),
         ", and act on your workspace for real. Schema: ", el("a", { href: specUrl, text: specUrl }))));

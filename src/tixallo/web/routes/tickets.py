@@ -13,10 +13,10 @@ from tixallo.errors import Invalid, NotFound, TixalloError
 from tixallo.pagination import Cursor
 from tixallo.tickets import repository as tickets_repo
 from tixallo.tickets import service as tickets
-from tixallo.tickets.models import PRIORITIES, STATUSES
+from tixallo.tickets.models import CLOSED_STATUSES, OPEN_STATUSES, PRIORITIES, STATUSES
 from tixallo.tickets.repository import TicketFilters
 from tixallo.tickets.search import MAX_QUERY_LENGTH, TextSearch, parse_search
-from tixallo.validation import check_choice
+from tixallo.validation import check_choice, normalize_tag
 from tixallo.web import sessions
 from tixallo.web.deps import CurrentAgent, db_of, field, form_of
 from tixallo.web.sessions import Agent
@@ -25,13 +25,11 @@ from tixallo.workspaces import service as workspaces
 
 router = APIRouter()
 
-OPEN_STATUSES = ("open", "in_progress", "waiting")
-DONE_STATUSES = ("resolved", "closed")
 VIEWS = {
     "mine": ("My open", OPEN_STATUSES),
     "unassigned": ("Unassigned", OPEN_STATUSES),
     "open": ("All open", OPEN_STATUSES),
-    "resolved": ("Resolved", DONE_STATUSES),
+    "resolved": ("Resolved", CLOSED_STATUSES),
     "all": ("Everything", None),
 }
 PAGE_SIZE = 50
@@ -56,7 +54,7 @@ def _filters(agent: Agent, params: dict[str, str]) -> tuple[TicketFilters, tuple
     filters = TicketFilters(
         status=status,
         priority=priority,
-        tag=(params.get("tag") or "").strip().lower() or None,
+        tag=normalize_tag(params.get("tag") or "") or None,
         assignee_id=None if unassigned or assignee == "none" else assignee,
         unassigned=unassigned,
         inbox_id=params.get("inbox") or None,
