@@ -4,6 +4,7 @@ prove such requests changed nothing."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -47,16 +48,18 @@ async def make_resources(db: Database, tenant: Tenant) -> dict[str, str]:
         conversation = await chat.start_conversation(
             session, tenant.ctx, visitor_email="b-visitor@acme.com", visitor_name="B's visitor"
         )
+        # Unique per call: tests make fresh resources per route in one workspace.
+        suffix = secrets.token_hex(4)
         member, _user = await add_member(
             session,
             tenant.id,
-            email=f"agent-of-{tenant.id}@example.com",
+            email=f"agent-{suffix}-of-{tenant.id}@example.com",
             name="B's agent",
             role="agent",
             password="B's password is long",
         )
         invite = await create_invite(
-            session, tenant.ctx, email=f"invited-to-{tenant.id}@example.com", role="agent"
+            session, tenant.ctx, email=f"invited-{suffix}-to-{tenant.id}@example.com", role="agent"
         )
         key = (await list_keys(session, tenant.ctx))[0]
     await fanout.fan_out(db, since=clock.now() - timedelta(minutes=5))
