@@ -4,6 +4,7 @@ secret print it alone on the last line of stdout so scripts can capture it."""
 from __future__ import annotations
 
 import asyncio
+import math
 import shutil
 import sys
 from collections.abc import Awaitable, Callable
@@ -94,8 +95,8 @@ def migrate_command() -> None:
 @app.command()
 def serve(
     host: str = "127.0.0.1",
-    port: int = 8000,
-    workers: int = 1,
+    port: Annotated[int, typer.Option(min=1, max=65_535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=1_024)] = 1,
     demo: Annotated[bool, typer.Option(help="Create a demo workspace on first start.")] = False,
 ) -> None:
     """Serve the API and the app (migrates the embedded database first)."""
@@ -240,14 +241,28 @@ def key_revoke(key_id: str, workspace: Annotated[str, typer.Option("--workspace"
     typer.echo(f"revoked {key_id}")
 
 
+#: A rotation's grace period is at most a year: a key meant to be replaced is not kept for ever.
+MAX_GRACE_HOURS = 366 * 24
+
+
 @key_app.command("rotate")
 def key_rotate(
     key_id: str,
     workspace: Annotated[str, typer.Option("--workspace")],
     now: Annotated[bool, typer.Option("--now", help="Revoke the old key at once.")] = False,
-    grace_hours: Annotated[float | None, typer.Option("--grace-hours")] = None,
+    grace_hours: Annotated[
+        float | None,
+        typer.Option("--grace-hours", help=f"0 to {MAX_GRACE_HOURS}; default 24."),
+    ] = None,
 ) -> None:
     """Issue a successor key; the old one works for a grace period (24 h by default)."""
+    # NaN passes any range check, and a huge value overflows timedelta: check both here.
+    if grace_hours is not None and not (
+        math.isfinite(grace_hours) and 0 <= grace_hours <= MAX_GRACE_HOURS
+    ):
+        raise typer.BadParameter(
+            f"must be a number of hours from 0 to {MAX_GRACE_HOURS}.", param_hint="--grace-hours"
+        )
     settings = _settings()
     grace = timedelta(
         seconds=0
