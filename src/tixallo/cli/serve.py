@@ -21,8 +21,8 @@ def migrate_command() -> None:
 
 def serve_command(
     host: str = "127.0.0.1",
-    port: int = 8000,
-    workers: int = 1,
+    port: Annotated[int, typer.Option(min=1, max=65_535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=1_024)] = 1,
     demo: Annotated[bool, typer.Option(help="Create a demo workspace on first start.")] = False,
 ) -> None:
     """Serve the API and the app (migrates the embedded database first)."""

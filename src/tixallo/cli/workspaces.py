@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Annotated
 
@@ -97,14 +98,28 @@ def key_revoke(key_id: str, workspace: Annotated[str, typer.Option("--workspace"
     typer.echo(f"revoked {key_id}")
 
 
+#: A rotation's grace period is at most a year: a key meant to be replaced is not kept for ever.
+MAX_GRACE_HOURS = 366 * 24
+
+
 @key_app.command("rotate")
 def key_rotate(
     key_id: str,
     workspace: Annotated[str, typer.Option("--workspace")],
     now: Annotated[bool, typer.Option("--now", help="Revoke the old key at once.")] = False,
-    grace_hours: Annotated[float | None, typer.Option("--grace-hours")] = None,
+    grace_hours: Annotated[
+        float | None,
+        typer.Option("--grace-hours", help=f"0 to {MAX_GRACE_HOURS}; default 24."),
+    ] = None,
 ) -> None:
     """Issue a successor key; the old one works for a grace period (24 h by default)."""
+    # NaN passes any range check, and a huge value overflows timedelta: check both here.
+    if grace_hours is not None and not (
+        math.isfinite(grace_hours) and 0 <= grace_hours <= MAX_GRACE_HOURS
+    ):
+        raise typer.BadParameter(
+            f"must be a number of hours from 0 to {MAX_GRACE_HOURS}.", param_hint="--grace-hours"
+        )
     settings = get_settings()
     grace = timedelta(
         seconds=0

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
@@ -56,6 +57,17 @@ def install_web(app: FastAPI) -> None:
         status = {ErrorKind.NOT_FOUND: 404, ErrorKind.FORBIDDEN: 403}.get(exc.kind, 400)
         return await errors.error_page(request, status, exc.message)
 
+    json_validation = app.exception_handlers.get(RequestValidationError)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        """A page parameter of the wrong type (``/live?since=²``) is a 400 page naming it."""
+        assert isinstance(exc, RequestValidationError)
+        if not is_page(request) and json_validation is not None:
+            return await _call(json_validation, request, exc)
+        first: dict[str, Any] = next(iter(exc.errors()), {})
+        param = str(first.get("loc", ("", "value"))[-1])
+        return await errors.error_page(request, 400, f"{param} is not valid here.")
+
     async def on_signin_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInRequired)
         return RedirectResponse(signin_url(exc.next_path), status_code=303)
@@ -63,3 +75,4 @@ def install_web(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(TixalloError, on_domain_error)
     app.add_exception_handler(SignInRequired, on_signin_required)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
