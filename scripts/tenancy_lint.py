@@ -36,6 +36,8 @@ STATEMENT_MODULES: dict[str, str] = {
     "tickets/search.py": "builds the search conditions and their PostgreSQL plans",
     "db.py": "the engine's own checks (SELECT 1, SQLite pragmas)",
     "metrics.py": "gauges read by /metrics across all workspaces, by design",
+    "server_secrets.py": "the server's own secrets (no workspace): its model and two queries, "
+    "kept beside the signing that uses them",
 }
 
 

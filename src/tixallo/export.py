@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock
@@ -28,6 +27,7 @@ from tixallo.customers.public import company_public, customer_public
 from tixallo.db import Database
 from tixallo.errors import Invalid
 from tixallo.events import feed
+from tixallo.events import repository as events_repo
 from tixallo.events.cursor import FeedCursor, cursor_key
 from tixallo.events.models import Event
 from tixallo.pagination import Cursor
@@ -116,14 +116,7 @@ class Writer:
 
 async def _touched_since(session: AsyncSession, ctx: Ctx, start: int, end: int) -> Touched:
     touched = Touched()
-    stmt = (
-        select(Event)
-        .where(
-            Event.workspace_id == ctx.workspace_id, Event.position > start, Event.position <= end
-        )
-        .order_by(Event.position)
-    )
-    for event in (await session.execute(stmt)).scalars():
+    for event in await events_repo.events_between(session, ctx, start, end):
         touched.add_event(event)
     return touched
 
@@ -162,9 +155,9 @@ async def export_workspace(
     after = FeedCursor.decode(since, key, ctx.workspace_id, param="since") if since else None
     if after is not None:
         feed.check_fresh(after, retention, param="since", advice="Run a full export.")
-    await feed.catch_up(db, ctx.workspace_id)
+    await feed.catch_up(db, ctx)
     async with db.transaction(write=False) as session:
-        end = await feed.current_position(session, ctx.workspace_id)
+        end = await feed.current_position(session, ctx)
         touched = None if after is None else await _touched_since(session, ctx, after.position, end)
 
         async def ticket_batches() -> AsyncIterator[list[str]]:

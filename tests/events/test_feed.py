@@ -367,7 +367,7 @@ async def test_concurrent_sequencers_give_each_workspace_gap_free_unique_positio
 
     async def sequence(tenant: Tenant) -> None:
         for _ in range(10):
-            await feed.catch_up(db, tenant.id)
+            await feed.catch_up(db, tenant.ctx)
             await asyncio.sleep(0.001)
 
     await asyncio.gather(
@@ -375,7 +375,7 @@ async def test_concurrent_sequencers_give_each_workspace_gap_free_unique_positio
         *(sequence(t) for _ in range(3) for t in (a, b)),
     )
     for tenant in (a, b):
-        await feed.catch_up(db, tenant.id)
+        await feed.catch_up(db, tenant.ctx)
         positions = await positions_of(db, tenant)
         assert positions == list(range(1, len(positions) + 1))
         assert len(positions) == 4 * 5 + 4  # 20 tickets, 4 customers

@@ -8,10 +8,10 @@ import weakref
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
+from tixallo.auth import repository
 from tixallo.auth.keys import display_prefix, generate_key, hash_key, looks_like_key
 from tixallo.auth.models import ApiKey
 from tixallo.context import ALL_SCOPES, Ctx
@@ -48,10 +48,6 @@ def check_rate_limit(value: str | None, *, param: str = "rate_limit") -> str | N
     return str(Budget.parse(value, param=param))
 
 
-def keys_of(ctx: Ctx) -> Select[ApiKey]:
-    return select(ApiKey).where(ApiKey.workspace_id == ctx.workspace_id)
-
-
 async def create_key(
     session: AsyncSession, ctx: Ctx, *, name: str, scopes: list[str], rate_limit: str | None = None
 ) -> CreatedKey:
@@ -72,8 +68,7 @@ async def create_key(
 
 
 async def list_keys(session: AsyncSession, ctx: Ctx) -> list[ApiKey]:
-    stmt = keys_of(ctx).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
-    return list((await session.execute(stmt)).scalars())
+    return await repository.list_keys(session, ctx)
 
 
 async def get_key(
@@ -83,10 +78,7 @@ async def get_key(
     write transactions are exclusive already) and reads it as committed now: a revoke and a
     rotation of one key then run one after the other, so a rotation cannot write its grace
     period over a revocation that committed meanwhile."""
-    stmt = keys_of(ctx).where(ApiKey.id == key_id)
-    if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    api_key = (await session.execute(stmt)).scalar()
+    api_key = await repository.get_key(session, ctx, key_id, for_update=for_update)
     if api_key is None:
         raise NotFound("API key", key_id)
     return api_key
@@ -170,7 +162,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 async def load_identity(session: AsyncSession, key_hash: str) -> KeyIdentity | None:
-    row = (await session.execute(select(ApiKey).where(ApiKey.key_hash == key_hash))).scalar()
+    row = await repository.get_key_by_hash(session, key_hash)
     if row is None:
         return None
     return KeyIdentity(
@@ -239,8 +231,6 @@ async def touch_last_used(session: AsyncSession, identity: KeyIdentity) -> bool:
     now = clock.now()
     if not needs_touch(identity):
         return False
-    await session.execute(
-        update(ApiKey).where(ApiKey.id == identity.key_id).values(last_used_at=now)
-    )
+    await repository.set_last_used(session, identity.key_id, now)
     key_cache.put(identity.key_hash, replace(identity, last_used_at=now))
     return True

@@ -17,16 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock
 from tixallo.context import Ctx
-from tixallo.db import Database, insert_ignoring_conflict
+from tixallo.db import Database
 from tixallo.errors import Forbidden, Gone, Invalid
+from tixallo.events import repository
 from tixallo.events.cursor import FeedCursor, cursor_key
-from tixallo.events.models import Event, FeedCounter
+from tixallo.events.models import Event
 from tixallo.events.service import EVENT_TYPES
 
 SEQUENCE_BATCH = 1000
@@ -47,83 +47,47 @@ class FeedPage:
     has_more: bool
 
 
-async def sequence_events(session: AsyncSession, workspace_id: str) -> int:
+async def sequence_events(session: AsyncSession, ctx: Ctx) -> int:
     """Give feed positions to the workspace's committed events that have none, oldest
     first. Run it in a write transaction of its own; concurrent calls for one workspace wait
     for each other on its counter row, calls for different workspaces do not."""
-    stmt = (
-        select(FeedCounter.last_position)
-        .where(FeedCounter.workspace_id == workspace_id)
-        .with_for_update()
-    )
-    last = (await session.execute(stmt)).scalar()
+    last = await repository.lock_counter(session, ctx)
     if last is None:  # the workspace's first sequencing (the migration backfills the rest)
-        await session.execute(
-            insert_ignoring_conflict(
-                session,
-                FeedCounter.__table__,
-                {"workspace_id": workspace_id, "last_position": 0},
-                ["workspace_id"],
-            )
-        )
-        last = int((await session.execute(stmt)).scalar_one())
-    pending = (
-        (
-            await session.execute(
-                select(Event.id)
-                .where(Event.workspace_id == workspace_id, Event.position.is_(None))
-                .order_by(Event.created_at, Event.id)
-                .limit(SEQUENCE_BATCH)
-            )
-        )
-        .scalars()
-        .all()
-    )
+        await repository.create_counter(session, ctx)
+        last = await repository.lock_counter(session, ctx)
+        assert last is not None
+    pending = await repository.unsequenced_ids(session, ctx, limit=SEQUENCE_BATCH)
     if not pending:
         return 0
-    await session.execute(
-        update(Event),
-        [{"id": event_id, "position": last + n} for n, event_id in enumerate(pending, 1)],
-    )
-    await session.execute(
-        update(FeedCounter)
-        .where(FeedCounter.workspace_id == workspace_id)
-        .values(last_position=last + len(pending))
-    )
+    await repository.assign_positions(session, ctx, last, pending)
     return len(pending)
 
 
-async def has_unsequenced(session: AsyncSession, workspace_id: str) -> bool:
-    stmt = (
-        select(Event.id)
-        .where(Event.workspace_id == workspace_id, Event.position.is_(None))
-        .limit(1)
-    )
-    return (await session.execute(stmt)).first() is not None
+async def has_unsequenced(session: AsyncSession, ctx: Ctx) -> bool:
+    return await repository.has_unsequenced(session, ctx)
 
 
-async def current_position(session: AsyncSession, workspace_id: str) -> int:
+async def current_position(session: AsyncSession, ctx: Ctx) -> int:
     """The last position handed out in the workspace (0 before its first event)."""
-    stmt = select(FeedCounter.last_position).where(FeedCounter.workspace_id == workspace_id)
-    return int((await session.execute(stmt)).scalar() or 0)
+    return await repository.last_position(session, ctx)
 
 
 DEADLOCK_RETRIES = 3
 
 
-async def catch_up(db: Database, workspace_id: str) -> int:
+async def catch_up(db: Database, ctx: Ctx) -> int:
     """Sequence everything the workspace committed so far (a cheap read when there is
     nothing to do). A deadlock (which the schema avoids, see ``ix_events_feed``) is retried,
     not raised."""
     total = 0
     while True:
         async with db.transaction(write=False) as session:
-            if not await has_unsequenced(session, workspace_id):
+            if not await has_unsequenced(session, ctx):
                 return total
         for attempt in range(DEADLOCK_RETRIES):
             try:
                 async with db.transaction(write=True) as session:
-                    done = await sequence_events(session, workspace_id)
+                    done = await sequence_events(session, ctx)
                 break
             except DBAPIError as exc:
                 deadlocked = getattr(exc.orig, "sqlstate", None) == "40P01"
@@ -193,20 +157,9 @@ async def read_feed(
             advice="Re-read the current state (e.g. GET /api/v1/tickets?sort=updated_at), "
             "then follow the feed from a fresh cursor.",
         )
-    await catch_up(db, ctx.workspace_id)
+    await catch_up(db, ctx)
     start = cursor.position if cursor is not None else 0
-    stmt = (
-        select(Event)
-        .where(
-            Event.workspace_id == ctx.workspace_id,
-            Event.position.is_not(None),
-            Event.position > start,
-            Event.type.in_(types),
-        )
-        .order_by(Event.position)
-        .limit(limit + 1)
-    )
-    rows = list((await session.execute(stmt)).scalars())
+    rows = await repository.events_after(session, ctx, start, types=types, limit=limit + 1)
     has_more = len(rows) > limit
     events = rows[:limit]
     last = events[-1].position if events else start

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
 from tixallo.context import Ctx
+from tixallo.events import repository
 from tixallo.events.models import Event
 
 EVENT_TYPES = (
@@ -76,10 +76,4 @@ async def list_recent_events(
 ) -> list[Event]:
     """The workspace's events recorded at or after ``since``, oldest first (the agent app's
     live feed polls this; callers skip the ids they have already seen)."""
-    stmt = (
-        select(Event)
-        .where(Event.workspace_id == ctx.workspace_id, Event.created_at >= since)
-        .order_by(Event.created_at, Event.id)
-        .limit(limit)
-    )
-    return list((await session.execute(stmt)).scalars())
+    return await repository.events_since(session, ctx, since, limit=limit)

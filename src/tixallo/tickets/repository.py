@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, exists, func, inspect, select, tuple_
+from sqlalchemy import Select, and_, bindparam, delete, exists, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -20,7 +19,8 @@ from tixallo.tickets.models import Message, Ticket, TicketTag
 from tixallo.tickets.public import MessageView, TicketView
 from tixallo.tickets.scope import message_scope_of, tag_scope_of, ticket_scope_of
 from tixallo.tickets.search import TextSearch
-from tixallo.workspaces.models import Member, User
+from tixallo.tickets.snapshots import read_views
+from tixallo.workspaces.models import Member, User, Workspace
 
 AssigneeUser = aliased(User, name="assignee_user")
 AuthorMember = aliased(Member, name="author_member")
@@ -30,7 +30,6 @@ AuthorCustomer = aliased(Customer, name="author_customer")
 
 TicketRow = Select[Ticket, Customer, Company, Member, User]
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
-M = TypeVar("M")
 
 
 # Built once: statements are immutable, and building the four joins was a fifth of the
@@ -72,56 +71,10 @@ def _ticket_view(row: Any) -> TicketView:
     return TicketView(row[0], row[1], row[2], row[3], row[4])
 
 
-# Read-only views without the ORM's object layer. Building five mapped objects (identity
-# map, instance state, attribute events) per row was most of the cost of listing tickets
-# (bench/README.md, "Profiles"). These statements are the same ORM selects executed on
-# the session's connection, which returns the entities' columns as plain rows; each
-# entity's slice becomes a snapshot: an instance of the model whose values sit in its
-# __dict__, where mapped attributes read them directly. A snapshot has no ORM state, so
-# changing one or adding it to a session fails loudly; services that change a ticket load
-# it with get_ticket instead.
-_VIEW_PARTS = tuple(
-    (mapper.class_, tuple(attr.key for attr in mapper.column_attrs))
-    for mapper in (
-        inspect(Ticket),
-        inspect(Customer),
-        inspect(Company),
-        inspect(Member),
-        inspect(AssigneeUser).mapper,
-    )
-)
-
-
-def _snapshot(cls: type[M], keys: tuple[str, ...], values: Sequence[Any]) -> M:
-    instance = cls.__new__(cls)
-    instance.__dict__.update(zip(keys, values, strict=True))
-    return instance
-
-
-def _ticket_snapshot(row: Sequence[Any]) -> TicketView:
-    parts: list[Any] = []
-    start = 0
-    for cls, keys in _VIEW_PARTS:
-        values = row[start : start + len(keys)]
-        start += len(keys)
-        parts.append(_snapshot(cls, keys, values) if values[0] is not None else None)
-    return TicketView(*parts)
-
-
-async def _read_views(
-    session: AsyncSession, stmt: TicketRow, params: dict[str, Any] | None = None
-) -> list[TicketView]:
-    """Run a :func:`tickets_of` statement for reading only: snapshots, not ORM objects."""
-    if session.new or session.dirty or session.deleted:
-        await session.flush()  # what the ORM's autoflush would have done
-    connection = await session.connection()
-    return [_ticket_snapshot(row) for row in (await connection.execute(stmt, params)).all()]
-
-
 async def read_ticket(session: AsyncSession, ctx: Ctx, ticket_id: str) -> TicketView | None:
     """:func:`get_ticket` for showing, not changing: a snapshot."""
     params = {"tenant": ctx.workspace_id, "ticket_id": ticket_id}
-    views = await _read_views(session, _ONE_TICKET, params)
+    views = await read_views(session, _ONE_TICKET, params)
     return views[0] if views else None
 
 
@@ -169,7 +122,7 @@ async def list_tickets(
     filters = _for_session(session, filters)
     stmt = list_tickets_statement(ctx, filters, limit=limit, cursor=cursor, sort=sort)
     async with search.planned_with_values(session, filters.search):
-        rows = await _read_views(session, stmt)
+        rows = await read_views(session, stmt)
 
     def cursor_of(view: TicketView) -> Cursor:
         at = view.ticket.updated_at if sort == "updated_at" else view.ticket.created_at
@@ -244,7 +197,7 @@ async def list_tickets_by_offset(
         .limit(limit)
         .offset(offset)
     )
-    return await _read_views(session, stmt)
+    return await read_views(session, stmt)
 
 
 def _filtered(stmt: S, ctx: Ctx, f: TicketFilters) -> S:
@@ -337,7 +290,7 @@ async def list_queue(
         stmt = stmt.where(tuple_(Ticket.created_at, Ticket.id) < (cursor.at, cursor.id))
     stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit + 1)
     async with search.planned_with_values(session, filters.search):
-        rows = await _read_views(session, stmt)
+        rows = await read_views(session, stmt)
     return page_from(rows, limit, lambda v: Cursor(v.ticket.created_at, v.ticket.id))
 
 
@@ -347,7 +300,7 @@ async def get_tickets_by_ids(
     if not ticket_ids:
         return []
     stmt = tickets_of(ctx).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.created_at, Ticket.id)
-    return await _read_views(session, stmt)
+    return await read_views(session, stmt)
 
 
 async def messages_of_tickets(
@@ -377,9 +330,41 @@ async def lock_tickets(session: AsyncSession, ctx: Ctx, ticket_ids: list[str]) -
     """
     stmt = (
         select(Ticket)
-        .where(Ticket.workspace_id == ctx.workspace_id, Ticket.id.in_(sorted(set(ticket_ids))))
+        .where(ticket_scope_of(ctx), Ticket.id.in_(sorted(set(ticket_ids))))
         .order_by(Ticket.id)
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     await session.execute(stmt)
+
+
+# --- changes ----------------------------------------------------------------------------------
+
+
+async def next_ticket_number(session: AsyncSession, ctx: Ctx) -> int:
+    """Take the workspace's next ticket number. The row lock this UPDATE takes serialises
+    concurrent creates in one workspace on PostgreSQL until commit (SQLite serialises all
+    writers already), and a rollback returns the number: numbers are unique and gap-free."""
+    stmt = (
+        update(Workspace)
+        .where(Workspace.id == ctx.workspace_id)
+        .values(ticket_seq=Workspace.ticket_seq + 1)
+        .returning(Workspace.ticket_seq)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def delete_tags(session: AsyncSession, ctx: Ctx, ticket_id: str) -> None:
+    """Remove every tag row of the ticket (the caller adds the new set)."""
+    await session.execute(
+        delete(TicketTag).where(tag_scope_of(ctx), TicketTag.ticket_id == ticket_id)
+    )
+
+
+async def move_messages(session: AsyncSession, ctx: Ctx, source_id: str, target_id: str) -> None:
+    """Move every message of ticket ``source_id`` to ticket ``target_id`` (a merge)."""
+    await session.execute(
+        update(Message)
+        .where(message_scope_of(ctx), Message.ticket_id == source_id)
+        .values(ticket_id=target_id)
+    )

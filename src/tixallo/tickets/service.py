@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
@@ -27,7 +26,6 @@ from tixallo.tickets.models import (
 from tixallo.tickets.public import MessageView, TicketView, message_public, ticket_public
 from tixallo.validation import MAX_BODY, MAX_SUBJECT, check_choice, check_tags, check_text
 from tixallo.workspaces import repository as workspaces
-from tixallo.workspaces.models import Workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,26 +68,13 @@ async def read_ticket(session: AsyncSession, ctx: Ctx, ticket_id: str) -> Ticket
     return view
 
 
-async def _next_number(session: AsyncSession, ctx: Ctx) -> int:
-    # The row lock taken by this UPDATE serialises concurrent creates in one workspace on
-    # PostgreSQL (SQLite serialises all writers already), and a rollback returns the number:
-    # numbers are unique and gap-free.
-    stmt = (
-        update(Workspace)
-        .where(Workspace.id == ctx.workspace_id)
-        .values(ticket_seq=Workspace.ticket_seq + 1)
-        .returning(Workspace.ticket_seq)
-    )
-    return int((await session.execute(stmt)).scalar_one())
-
-
 async def _check_assignee(session: AsyncSession, ctx: Ctx, member_id: str) -> None:
     if await workspaces.get_member(session, ctx, member_id) is None:
         raise NotFound("member", member_id, param="assignee_id")
 
 
-async def _set_tags(session: AsyncSession, ticket: Ticket, tags: list[str]) -> None:
-    await session.execute(delete(TicketTag).where(TicketTag.ticket_id == ticket.id))
+async def _set_tags(session: AsyncSession, ctx: Ctx, ticket: Ticket, tags: list[str]) -> None:
+    await repository.delete_tags(session, ctx, ticket.id)
     session.add_all(
         TicketTag(
             workspace_id=ticket.workspace_id,
@@ -139,7 +124,7 @@ async def create_ticket(session: AsyncSession, ctx: Ctx, data: TicketCreate) -> 
     ticket = Ticket(
         id=ticket_id,
         workspace_id=ctx.workspace_id,
-        number=await _next_number(session, ctx),
+        number=await repository.next_ticket_number(session, ctx),
         subject=subject,
         status="open",
         priority=priority,
@@ -210,7 +195,7 @@ async def update_ticket(
         tags = check_tags(list(data.tags))
         if tags != ticket.tags:
             changes["tags"] = [list(ticket.tags), tags]
-            await _set_tags(session, ticket, tags)
+            await _set_tags(session, ctx, ticket, tags)
     if not changes:
         return view
     ticket.updated_at = clock.now()
@@ -307,11 +292,7 @@ async def merge_ticket(
             "The target ticket was itself merged; merge into its target.", param="target_id"
         )
     now = clock.now()
-    await session.execute(
-        update(Message)
-        .where(Message.workspace_id == ctx.workspace_id, Message.ticket_id == source_id)
-        .values(ticket_id=target_id)
-    )
+    await repository.move_messages(session, ctx, source_id, target_id)
     changes: dict[str, list[Any]] = {"merged_into_id": [None, target_id]}
     old_status = source.status
     if source.status != "closed":

@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
@@ -19,6 +18,7 @@ from tixallo.auth.passwords import check_new_password, verify_password
 from tixallo.context import Ctx
 from tixallo.errors import Conflict, Invalid, NotFound
 from tixallo.validation import MAX_NAME, check_email, check_text
+from tixallo.web import repository
 from tixallo.web.models import Invite
 from tixallo.web.sessions import hash_token
 from tixallo.workspaces import repository as workspaces_repo
@@ -32,10 +32,6 @@ INVITE_LIFETIME = timedelta(days=7)
 class CreatedInvite:
     invite: Invite
     token: str
-
-
-def invites_of(ctx: Ctx) -> Select[Invite]:
-    return select(Invite).where(Invite.workspace_id == ctx.workspace_id)
 
 
 async def create_invite(session: AsyncSession, ctx: Ctx, *, email: str, role: str) -> CreatedInvite:
@@ -64,16 +60,11 @@ async def create_invite(session: AsyncSession, ctx: Ctx, *, email: str, role: st
 
 
 async def list_pending(session: AsyncSession, ctx: Ctx) -> list[Invite]:
-    stmt = (
-        invites_of(ctx)
-        .where(Invite.accepted_at.is_(None), Invite.expires_at > clock.now())
-        .order_by(Invite.created_at.desc())
-    )
-    return list((await session.execute(stmt)).scalars())
+    return await repository.list_open_invites(session, ctx, clock.now())
 
 
 async def revoke_invite(session: AsyncSession, ctx: Ctx, invite_id: str) -> None:
-    invite = (await session.execute(invites_of(ctx).where(Invite.id == invite_id))).scalar()
+    invite = await repository.get_invite(session, ctx, invite_id)
     if invite is None:
         raise NotFound("invite", invite_id)
     await session.delete(invite)
@@ -83,16 +74,12 @@ async def revoke_invite(session: AsyncSession, ctx: Ctx, invite_id: str) -> None
 async def find_invite(session: AsyncSession, token: str) -> tuple[Invite, Workspace, bool]:
     """The open invite behind a link, its workspace, and whether its email already has an
     account. Used, expired and unknown links are all simply not found."""
-    stmt = (
-        select(Invite, Workspace)
-        .join(Workspace, Workspace.id == Invite.workspace_id)
-        .where(Invite.token_hash == hash_token(token))
-    )
-    row = (await session.execute(stmt)).first()
-    if row is None or row[0].accepted_at is not None or row[0].expires_at <= clock.now():
+    found = await repository.find_invite_by_token(session, hash_token(token))
+    if found is None or found[0].accepted_at is not None or found[0].expires_at <= clock.now():
         raise NotFound("invite")
-    existing = (await session.execute(select(User.id).where(User.email == row[0].email))).first()
-    return row[0], row[1], existing is not None
+    invite, workspace = found
+    existing = await workspaces_repo.get_user_by_email(session, invite.email)
+    return invite, workspace, existing is not None
 
 
 async def accept_invite(
@@ -101,16 +88,11 @@ async def accept_invite(
     """Join the workspace. A new person chooses a password; someone who already has an
     account proves it with their current password."""
     invite, _workspace, has_account = await find_invite(session, token)
-    claimed = await session.execute(
-        update(Invite)
-        .where(Invite.id == invite.id, Invite.accepted_at.is_(None))
-        .values(accepted_at=clock.now())
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repository.claim_invite(session, invite.id, clock.now()):
         raise NotFound("invite")
     if has_account:
-        user = (await session.execute(select(User).where(User.email == invite.email))).scalar_one()
-        if not verify_password(user.password_hash, password):
+        user = await workspaces_repo.get_user_by_email(session, invite.email)
+        if user is None or not verify_password(user.password_hash, password):
             raise Invalid("The password is not right for this account.", param="password")
     else:
         check_new_password(password, param="password")

@@ -14,12 +14,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock
 from tixallo.context import Ctx
+from tixallo.web import repository
 from tixallo.web.models import WebSession
+from tixallo.workspaces import repository as workspaces_repo
 from tixallo.workspaces.models import Member, User, Workspace
 
 COOKIE = "tixallo_session"
@@ -85,28 +86,17 @@ async def start_session(session: AsyncSession, user_id: str, workspace_id: str |
 
 async def end_session(session: AsyncSession, token: str | None) -> None:
     if token:
-        await session.execute(delete(WebSession).where(WebSession.id == hash_token(token)))
+        await repository.delete_session(session, hash_token(token))
 
 
-async def end_user_sessions(
-    session: AsyncSession, user_id: str, *, workspace_id: str | None = None
-) -> None:
-    """Every session of a person (a password change), or only those working in one
-    workspace (the member was removed from it)."""
-    stmt = delete(WebSession).where(WebSession.user_id == user_id)
-    if workspace_id is not None:
-        stmt = stmt.where(WebSession.workspace_id == workspace_id)
-    await session.execute(stmt)
+async def end_user_sessions(session: AsyncSession, user_id: str, *, ctx: Ctx | None = None) -> None:
+    """Every session of a person (a password change), or with ``ctx`` only those working
+    in its workspace (the member was removed from it)."""
+    await repository.delete_user_sessions(session, user_id, ctx)
 
 
 async def memberships_of(session: AsyncSession, user_id: str) -> list[tuple[Member, Workspace]]:
-    stmt = (
-        select(Member, Workspace)
-        .join(Workspace, Workspace.id == Member.workspace_id)
-        .where(Member.user_id == user_id)
-        .order_by(Workspace.name, Workspace.id)
-    )
-    return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]
+    return await workspaces_repo.memberships_of_user(session, user_id)
 
 
 async def load_agent(session: AsyncSession, token: str | None) -> Agent | None:
@@ -132,19 +122,15 @@ async def touch(session: AsyncSession, row: WebSession) -> None:
     """Record use at most every few minutes, so reading pages stays mostly write-free."""
     now = clock.now()
     if now - row.last_seen_at >= TOUCH_EVERY:
-        await session.execute(
-            update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now)
-        )
+        await repository.update_session(session, row.id, last_seen_at=now)
 
 
 async def set_workspace(session: AsyncSession, row: WebSession, workspace_id: str) -> None:
-    await session.execute(
-        update(WebSession).where(WebSession.id == row.id).values(workspace_id=workspace_id)
-    )
+    await repository.update_session(session, row.id, workspace_id=workspace_id)
 
 
 async def set_flash(session: AsyncSession, row: WebSession, message: str | None) -> None:
-    await session.execute(update(WebSession).where(WebSession.id == row.id).values(flash=message))
+    await repository.update_session(session, row.id, flash=message)
 
 
 def same_token(expected: str | None, given: str | None) -> bool:

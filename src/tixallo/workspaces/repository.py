@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo.context import Ctx
+from tixallo.db import insert_ignoring_conflict
 from tixallo.workspaces.models import Inbox, Member, User, Workspace
 
 
+def member_scope_of(ctx: Ctx) -> ColumnElement[bool]:
+    """The workspace condition of the members table, for queries that need no user."""
+    return Member.workspace_id == ctx.workspace_id
+
+
 def members_of(ctx: Ctx) -> Select[Member, User]:
-    return (
-        select(Member, User)
-        .join(User, User.id == Member.user_id)
-        .where(Member.workspace_id == ctx.workspace_id)
-    )
+    return select(Member, User).join(User, User.id == Member.user_id).where(member_scope_of(ctx))
 
 
 def inboxes_of(ctx: Ctx) -> Select[Inbox]:
@@ -54,11 +58,15 @@ async def lock_workspace(session: AsyncSession, ctx: Ctx) -> None:
 
 async def count_owners(session: AsyncSession, ctx: Ctx) -> int:
     stmt = (
-        select(func.count())
-        .select_from(Member)
-        .where(Member.workspace_id == ctx.workspace_id, Member.role == "owner")
+        select(func.count()).select_from(Member).where(member_scope_of(ctx), Member.role == "owner")
     )
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def get_membership(session: AsyncSession, ctx: Ctx, user_id: str) -> Member | None:
+    """The person's membership of the caller's workspace, if any."""
+    stmt = select(Member).where(member_scope_of(ctx), Member.user_id == user_id)
+    return (await session.execute(stmt)).scalar()
 
 
 async def get_member_by_email(
@@ -84,6 +92,39 @@ async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
     """A person by sign-in email, across workspaces (emails are stored lower-case)."""
     stmt = select(User).where(User.email == email.strip().lower())
     return (await session.execute(stmt)).scalar()
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User:
+    return (await session.execute(select(User).where(User.id == user_id))).scalar_one()
+
+
+async def insert_user(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert a person unless their email has an account already (another transaction made
+    it a moment ago): then nothing is inserted and this returns False, not a unique-index
+    violation."""
+    inserted = await session.execute(
+        insert_ignoring_conflict(session, User.__table__, values, ["email"])
+    )
+    return bool(inserted.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def slug_taken(session: AsyncSession, slug: str) -> bool:
+    stmt = select(Workspace.id).where(Workspace.slug == slug)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def memberships_of_user(
+    session: AsyncSession, user_id: str
+) -> list[tuple[Member, Workspace]]:
+    """Every workspace a person works in, by name (their own memberships: the signed-in
+    agent's workspace switcher, across workspaces by design)."""
+    stmt = (
+        select(Member, Workspace)
+        .join(Workspace, Workspace.id == Member.workspace_id)
+        .where(Member.user_id == user_id)
+        .order_by(Workspace.name, Workspace.id)
+    )
+    return [(r[0], r[1]) for r in (await session.execute(stmt)).all()]
 
 
 async def count_workspaces(session: AsyncSession) -> int:

@@ -6,13 +6,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
 from tixallo.auth.passwords import check_new_password, hash_password, verify_password
 from tixallo.context import Ctx
-from tixallo.db import insert_ignoring_conflict
 from tixallo.errors import Conflict, Forbidden, Invalid, NotFound
 from tixallo.validation import MAX_NAME, check_choice, check_email, check_text
 from tixallo.workspaces import repository
@@ -39,7 +37,7 @@ def slugify(name: str) -> str:
 async def _unique_slug(session: AsyncSession, name: str) -> str:
     base = slugify(name)
     slug = base
-    while (await session.execute(select(Workspace.id).where(Workspace.slug == slug))).first():
+    while await repository.slug_taken(session, slug):
         slug = f"{base}-{secrets.token_hex(2)}"
     return slug
 
@@ -63,7 +61,7 @@ async def create_workspace(
     email = check_email(admin_email, param="admin_email")
     check_new_password(admin_password, param="admin_password")
     now = clock.now()
-    user = (await session.execute(select(User).where(User.email == email))).scalar()
+    user = await repository.get_user_by_email(session, email)
     if user is not None and not verify_password(user.password_hash, admin_password):
         raise NotThisAccountsPassword(
             f"{email} already has an account: give its current password to add a workspace.",
@@ -134,16 +132,13 @@ async def _new_user(
         "password_hash": password_hash,
         "created_at": clock.now(),
     }
-    inserted = await session.execute(
-        insert_ignoring_conflict(session, User.__table__, values, ["email"])
-    )
-    if inserted.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repository.insert_user(session, values):
         raise Conflict(
             f"An account for {email} was created at this very moment: sign in with it and "
             "try again.",
             param=param,
         )
-    return (await session.execute(select(User).where(User.id == user_id))).scalar_one()
+    return await repository.get_user(session, user_id)
 
 
 async def add_member(
@@ -164,8 +159,9 @@ async def add_member(
     email = check_email(email)
     # Hashed before the lock: argon2 is slow, and the lock holds up the workspace's writes.
     password_hash = hash_password(password) if password else None
-    await repository.lock_workspace(session, Ctx(workspace_id=workspace_id))
-    user = (await session.execute(select(User).where(User.email == email))).scalar()
+    ctx = Ctx(workspace_id=workspace_id)
+    await repository.lock_workspace(session, ctx)
+    user = await repository.get_user_by_email(session, email)
     if user is not None and password is not None:
         # The caller chose a password for a new account, but the account exists (made a
         # moment ago): joining it must prove its own password, never set or skip it.
@@ -182,12 +178,7 @@ async def add_member(
             password_hash=password_hash,
             param="email",
         )
-    existing = (
-        await session.execute(
-            select(Member).where(Member.workspace_id == workspace_id, Member.user_id == user.id)
-        )
-    ).scalar()
-    if existing is not None:
+    if await repository.get_membership(session, ctx, user.id) is not None:
         raise Conflict(f"{email} is already a member of this workspace.", param="email")
     member = Member(
         id=ids.new_id("mem"),
@@ -222,7 +213,7 @@ _DUMMY_HASH = hash_password("not-a-real-password-only-for-timing")
 
 async def check_sign_in(session: AsyncSession, email: str, password: str) -> User | None:
     """The user with this email and password, or None (same cost either way)."""
-    user = (await session.execute(select(User).where(User.email == email.strip().lower()))).scalar()
+    user = await repository.get_user_by_email(session, email)
     if user is None or not user.password_hash:
         verify_password(_DUMMY_HASH, password)
         return None

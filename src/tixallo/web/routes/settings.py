@@ -234,7 +234,7 @@ async def remove_member(request: Request, member_id: str, agent: AdminAgent) -> 
     try:
         async with db_of(request).transaction() as session:
             member, user = await workspaces.remove_member(session, agent.ctx, member_id)
-            await sessions.end_user_sessions(session, user.id, workspace_id=agent.workspace.id)
+            await sessions.end_user_sessions(session, user.id, ctx=agent.ctx)
     except NotFound:
         raise
     except TixalloError as exc:
