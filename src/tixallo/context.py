@@ -31,3 +31,8 @@ class Ctx:
 
     def has_scope(self, scope: str) -> bool:
         return "*" in self.scopes or scope in self.scopes
+
+    @property
+    def key_id(self) -> str | None:
+        """The acting API key's id; None for agents, the CLI and background jobs."""
+        return self.actor.removeprefix("key:") if self.actor.startswith("key:") else None

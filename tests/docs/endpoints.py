@@ -247,7 +247,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "description": "CRM sync",
         },
         notes="The answer carries `secret` (`whsec_…`), shown this once: keep it to verify "
-        'signatures. `events` lists event types or `["*"]`. See [Webhooks](webhooks.md). '
+        'signatures. `events` lists event types or `["*"]`; a key subscribes only to the '
+        "types its scopes can read (`*` needs every read scope), otherwise `403` naming "
+        "`events`. See [Webhooks](webhooks.md#scopes-and-subscriptions). "
         "`https://example.com/tixallo-hook` is a placeholder: deliveries to it fail and are "
         "retried (see the delivery log); put your receiver's URL there.",
     ),

@@ -68,7 +68,15 @@ def test_webhook_create_refuses_bad_input(database_url: str) -> None:
         private=False,
     )  # fmt: skip
     assert private.returncode == 2
-    assert "not allowed" in private.stderr
+    assert private.stderr == "error: url must resolve to a public address.\n"
+    nowhere = _tixallo(
+        database_url,
+        "webhook", "create", "--workspace", slug,
+        "--url", "http://nothing-here.invalid/hook", "--events", "ticket.created",
+        private=False,
+    )  # fmt: skip
+    assert nowhere.returncode == 2
+    assert nowhere.stderr == private.stderr  # no DNS oracle: one refusal for both
     unknown = _tixallo(
         database_url,
         "webhook", "create", "--workspace", slug,

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import Tenant
+from tests.support.web import sign_in
 from tests.webhooks.conftest import (
     Receiver,
     Reply,
@@ -43,7 +46,29 @@ PRIVATE_URLS = [
     "http://0.0.0.0:{port}/",
     "http://[fe80::1]/",
     "http://224.0.0.1/",
+    # IPv6 forms that carry an IPv4 address, judged by it (issue 13, item 8)
+    "http://[::127.0.0.1]:{port}/",  # IPv4-compatible
+    "http://[::ffff:0:127.0.0.1]:{port}/",  # IPv4-translated
+    "http://[64:ff9b:1::7f00:1]:{port}/",  # local-use NAT64 wrapping 127.0.0.1
+    "http://[64:ff9b::a9fe:a9fe]/",  # well-known NAT64 wrapping the metadata address
+    "http://[::a9fe:a9fe]/",  # IPv4-compatible 169.254.169.254
+    "http://[::a00:1]/",  # IPv4-compatible 10.0.0.1
+    "http://[2002:a9fe:a9fe::1]/",  # 6to4 wrapping 169.254.169.254
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1
+    "http://[fec0::1]/",  # deprecated site-local
 ]
+
+# The issue's IPv6 examples: refused when they are the URL's host, and when a name's DNS
+# answer is one of them.
+ISSUE_13_ADDRESSES = [
+    "::127.0.0.1",
+    "::ffff:0:127.0.0.1",
+    "64:ff9b:1::7f00:1",
+    "::a9fe:a9fe",
+    "::a00:1",
+    "fec0::1",
+]
+REFUSAL = "url must resolve to a public address."
 
 
 @pytest.fixture
@@ -95,13 +120,106 @@ async def test_registration_accepts_a_public_address(
         ("::ffff:10.0.0.1", True),
         ("::ffff:8.8.8.8", False),
         ("2002:7f00:1::", True),  # 6to4 wrapping 127.0.0.1
+        ("2002:808:808::1", False),  # 6to4 wrapping 8.8.8.8
         ("64:ff9b::a00:1", True),
+        ("64:ff9b::808:808", False),  # well-known NAT64 reaches the public IPv4 inside
+        ("64:ff9b:1::808:808", True),  # local-use NAT64: a private network's translator
+        ("::7f00:1", True),  # IPv4-compatible 127.0.0.1
+        ("::a9fe:a9fe", True),
+        ("::a00:1", True),
+        ("::ffff:0:127.0.0.1", True),  # IPv4-translated
+        ("::ffff:0:a9fe:a9fe", True),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", True),  # Teredo, client 127.0.0.1
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", True),  # Teredo, client 192.0.2.45
+        ("fec0::1", True),  # deprecated site-local
+        ("fefe::1", True),
         ("fd00:ec2::254", True),
         ("::", True),
+        ("::1", True),
     ],
 )
 def test_address_classification(address: str, blocked: bool) -> None:
     assert ssrf.is_blocked(ipaddress.ip_address(address)) is blocked
+
+
+@pytest.mark.parametrize("address", ISSUE_13_ADDRESSES)
+async def test_a_dns_answer_in_an_ipv4_embedding_form_is_refused(
+    strict_client: httpx.AsyncClient,
+    tenant: Tenant,
+    monkeypatch: pytest.MonkeyPatch,
+    address: str,
+) -> None:
+    """A name resolving to one of these is refused at registration and at send time, with
+    the same words as any other refusal."""
+    loop = asyncio.get_running_loop()
+    real = loop.getaddrinfo
+
+    async def answer(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "hooks.example.test":
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
+        return await real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "getaddrinfo", answer)
+    response = await strict_client.post(
+        "/api/v1/webhooks",
+        json={"url": "http://hooks.example.test/in", "events": ["*"]},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == REFUSAL
+    assert response.json()["error"]["param"] == "url"
+    async with sender.new_client(2.0) as http:
+        outcome = await sender.send(
+            http, "http://hooks.example.test/in", {}, b"{}", allow_private=False, timeout=2.0
+        )
+    assert outcome.succeeded is False
+    assert outcome.error == "refused: url must resolve to a public address"
+
+
+@pytest.mark.parametrize("address", ISSUE_13_ADDRESSES)
+async def test_ipv4_embedding_literals_are_refused_at_send_time(address: str) -> None:
+    async with sender.new_client(2.0) as http:
+        outcome = await sender.send(
+            http, f"http://[{address}]:9/in", {}, b"{}", allow_private=False, timeout=2.0
+        )
+    assert outcome.error == "refused: url must resolve to a public address"
+
+
+async def test_refusal_is_the_same_for_private_and_unresolvable_hosts(
+    strict_client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver
+) -> None:
+    """No DNS oracle (issue 13, item 9): the answer names no address and does not tell a
+    name that resolves inside from one that does not resolve."""
+    errors = []
+    for url in (
+        f"http://localhost:{receiver.port}/hook",
+        "http://nothing-here.invalid/hook",
+        "http://[::ffff:10.0.0.1]/hook",
+    ):
+        response = await strict_client.post(
+            "/api/v1/webhooks", json={"url": url, "events": ["*"]}, headers=tenant.headers
+        )
+        assert response.status_code == 400, url
+        errors.append(response.json()["error"])
+    assert {e["message"] for e in errors} == {REFUSAL}
+    assert {e["param"] for e in errors} == {"url"}
+
+
+async def test_the_app_refuses_with_the_same_words(
+    db: Database, strict: Settings, tenant: Tenant, receiver: Receiver
+) -> None:
+    transport = httpx.ASGITransport(app=create_app(strict, db=db))
+    async with httpx.AsyncClient(transport=transport, base_url="http://tixallo.test") as web:
+        csrf = await sign_in(web, tenant.created.user.email)
+        pages = []
+        for url in (f"http://localhost:{receiver.port}/hook", "http://nothing-here.invalid/"):
+            response = await web.post(
+                "/settings/webhooks", data={"csrf": csrf, "url": url, "events": ["*"]}
+            )
+            assert response.status_code == 400
+            assert REFUSAL in response.text
+            pages.append(response.text)
+    assert "127.0.0.1" not in pages[0] and "could not be resolved" not in pages[1]
 
 
 async def test_send_time_check_refuses_a_loopback_endpoint(
@@ -136,9 +254,12 @@ async def test_send_time_check_refuses_a_loopback_endpoint(
         listed = await client.get(
             f"/api/v1/webhooks/{hook['id']}/deliveries", headers=tenant.headers
         )
-        attempt = listed.json()["data"][0]["attempts"][0]
+        delivery = listed.json()["data"][0]
+        attempt = delivery["attempts"][0]
         assert attempt["succeeded"] is False
-        assert attempt["error"].startswith("refused:")
+        # The same words for a name and an IP, naming neither the address nor the host.
+        assert attempt["error"] == "refused: url must resolve to a public address"
+        assert delivery["last_error"] == attempt["error"]
 
 
 async def test_redirect_to_a_private_address_is_not_followed(

@@ -19,6 +19,7 @@ from tixallo.db import Database
 from tixallo.errors import Invalid, NotFound, Unauthorized
 from tixallo.ratelimit import Budget
 from tixallo.validation import MAX_NAME, check_text
+from tixallo.webhooks import service as webhooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +88,15 @@ async def get_key(
 async def revoke_key(
     session: AsyncSession, ctx: Ctx, key_id: str, *, at: datetime | None = None
 ) -> ApiKey:
-    """Revoke now, or at ``at`` (a rotation's grace period). Never extends an earlier end."""
+    """Revoke now, or at ``at`` (a rotation's grace period). Never extends an earlier end.
+    The webhooks the key subscribed are disabled with it (a rotation hands them to the
+    successor first, so it disables none)."""
     api_key = await get_key(session, ctx, key_id, for_update=True)
     when = at or clock.now()
     if api_key.revoked_at is None or api_key.revoked_at > when:
         api_key.revoked_at = when
     await session.flush()
+    await webhooks.disable_endpoints_of_revoked_key(session, ctx, api_key.id)
     key_cache.forget(api_key.key_hash)
     return api_key
 
@@ -101,13 +105,15 @@ async def rotate_key(
     session: AsyncSession, ctx: Ctx, key_id: str, *, grace: timedelta
 ) -> CreatedKey:
     """Issue a successor with the same name, scopes and budget; the old key keeps working
-    for ``grace`` (zero revokes it at once) so deployments can switch without downtime."""
+    for ``grace`` (zero revokes it at once) so deployments can switch without downtime. The
+    successor inherits the webhooks the old key subscribed."""
     old = await get_key(session, ctx, key_id, for_update=True)
     if old.revoked_at is not None and old.revoked_at <= clock.now():
         raise Invalid("A revoked key cannot be rotated; create a new one.", param="key_id")
     created = await create_key(
         session, ctx, name=old.name, scopes=list(old.scopes), rate_limit=old.rate_limit
     )
+    await webhooks.hand_endpoints_to_successor(session, ctx, old.id, created.api_key.id)
     await revoke_key(session, ctx, old.id, at=clock.now() + grace)
     return created
 

@@ -22,19 +22,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
-from tixallo.db import Database, insert_ignoring_conflict
-from tixallo.events.models import Event
-from tixallo.webhooks.models import (
-    PENDING,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookFanout,
-    WebhookFanoutState,
-)
+from tixallo.db import Database
+from tixallo.webhooks import repository, subscriptions
+from tixallo.webhooks.models import PENDING
 
 SWEEP_GRACE = timedelta(seconds=120)
 FAST_OVERLAP = timedelta(seconds=2)
@@ -49,25 +43,9 @@ class FanoutResult:
     newest: datetime | None
 
 
-def _unhandled(since: datetime) -> Any:
-    handled = exists().where(WebhookFanout.event_id == Event.id)
-    return (
-        select(Event.id, Event.workspace_id, Event.type, Event.created_at)
-        .where(Event.created_at >= since, ~handled)
-        .order_by(Event.created_at, Event.id)
-        .limit(BATCH)
-    )
-
-
-def _subscribed(endpoint_events: list[str], event_type: str) -> bool:
-    return "*" in endpoint_events or event_type in endpoint_events
-
-
 async def swept_until(db: Database) -> datetime:
     async with db.transaction(write=False) as session:
-        value = await session.scalar(
-            select(WebhookFanoutState.swept_until).where(WebhookFanoutState.id == 1)
-        )
+        value = await repository.get_swept_until(session)
     return value or datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -76,78 +54,50 @@ async def fan_out(db: Database, since: datetime | None) -> FanoutResult:
     or, with ``since=None``, after ``swept_until`` (the sweep, which also advances it)."""
     if since is not None:
         async with db.transaction(write=False) as session:
-            if (await session.execute(_unhandled(since).limit(1))).first() is None:
+            if not await repository.any_unhandled_event(session, since):
                 return FanoutResult(0, 0, None)
     async with db.transaction(write=True) as session:
-        state = await _lock_state(session)
+        state = await repository.lock_fanout_state(session)
         if state is None:
-            await _ensure_state(session)
-            state = await _lock_state(session)
+            await repository.ensure_fanout_state(session, clock.now())
+            state = await repository.lock_fanout_state(session)
         if state is None:
             return FanoutResult(0, 0, None)  # another worker is fanning out right now
         sweeping = since is None
         start = state.swept_until if since is None else since
-        rows = list(await session.execute(_unhandled(start)))
+        rows = await repository.unhandled_events(session, start, BATCH)
         delivered = await _create_deliveries(session, rows) if rows else 0
         if sweeping and len(rows) < BATCH:
             now = clock.now()
             state.swept_until = max(state.swept_until, now - SWEEP_GRACE)
-            await session.execute(
-                delete(WebhookFanout).where(
-                    WebhookFanout.event_created_at < state.swept_until - PRUNE_AFTER
-                )
-            )
+            await repository.prune_fanout_log(session, state.swept_until - PRUNE_AFTER)
         newest = rows[-1].created_at if rows else None
         return FanoutResult(len(rows), delivered, newest)
 
 
-async def _lock_state(session: AsyncSession) -> WebhookFanoutState | None:
-    return (
-        await session.execute(
-            select(WebhookFanoutState)
-            .where(WebhookFanoutState.id == 1)
-            .with_for_update(skip_locked=True)
-        )
-    ).scalar_one_or_none()
+def _key_scopes(endpoint: Row[Any]) -> list[str] | None:
+    """The scopes deliveries are held to: None when no key subscribed the endpoint; none at
+    all when the key that did is gone (fail closed)."""
+    if endpoint.created_by_key_id is None:
+        return None
+    return list(endpoint.key_scopes or [])
 
 
-async def _ensure_state(session: AsyncSession) -> None:
-    """Recreate the state row if it is missing (a truncated database), starting from the
-    oldest event so nothing recorded is skipped."""
-    if await session.scalar(select(WebhookFanoutState.id).where(WebhookFanoutState.id == 1)):
-        return
-    oldest = await session.scalar(select(func.min(Event.created_at)))
-    await session.execute(
-        insert_ignoring_conflict(
-            session,
-            WebhookFanoutState.__table__,
-            {"id": 1, "swept_until": oldest or clock.now()},
-            ["id"],
-        )
-    )
-
-
-async def _create_deliveries(session: AsyncSession, rows: list[Any]) -> int:
-    workspaces = {row.workspace_id for row in rows}
-    endpoints = (
-        await session.execute(
-            select(
-                WebhookEndpoint.id,
-                WebhookEndpoint.workspace_id,
-                WebhookEndpoint.events,
-                WebhookEndpoint.created_at,
-            ).where(WebhookEndpoint.workspace_id.in_(workspaces))
-        )
-    ).all()
-    by_workspace: dict[str, list[Any]] = {}
+async def _create_deliveries(session: AsyncSession, rows: list[Row[Any]]) -> int:
+    endpoints = await repository.endpoints_in(session, {row.workspace_id for row in rows})
+    by_workspace: dict[str, list[Row[Any]]] = {}
     for endpoint in endpoints:
         by_workspace.setdefault(endpoint.workspace_id, []).append(endpoint)
     now = clock.now()
     deliveries: list[dict[str, Any]] = []
     for row in rows:
         for endpoint in by_workspace.get(row.workspace_id, ()):
-            # An endpoint receives the events recorded after it was created.
-            if endpoint.created_at > row.created_at or not _subscribed(endpoint.events, row.type):
+            # An endpoint receives the events recorded after it was created, of the types
+            # it subscribed to and its key may read (checked again here, not only when
+            # subscribing: defence in depth).
+            if endpoint.created_at > row.created_at or not subscriptions.receives(
+                endpoint.events, _key_scopes(endpoint), row.type
+            ):
                 continue
             deliveries.append(
                 {
@@ -164,10 +114,6 @@ async def _create_deliveries(session: AsyncSession, rows: list[Any]) -> int:
                     "created_at": now,
                 }
             )
-    if deliveries:
-        await session.execute(insert(WebhookDelivery), deliveries)
-    await session.execute(
-        insert(WebhookFanout),
-        [{"event_id": row.id, "event_created_at": row.created_at} for row in rows],
-    )
+    await repository.insert_deliveries(session, deliveries)
+    await repository.mark_fanned_out(session, rows)
     return len(deliveries)

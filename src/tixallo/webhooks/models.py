@@ -34,6 +34,7 @@ class WebhookEndpoint(Base):
     __table_args__ = (
         Index("ix_webhook_endpoints_workspace", "workspace_id", "created_at", "id"),
         Index("ix_webhook_endpoints_enabled", "enabled", "lease_until"),
+        Index("ix_webhook_endpoints_key", "workspace_id", "created_by_key_id"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -53,6 +54,11 @@ class WebhookEndpoint(Base):
     # events in order and never sends one attempt twice. A killed worker's lease expires.
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The API key that created the endpoint or last chose its url, events or re-enabled it:
+    # deliveries are held to the event types that key may read. NULL = made by an admin in
+    # the app or the CLI (or before migration 0007): every subscribed type. No foreign key,
+    # see migration 0007.
+    created_by_key_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -1,23 +1,82 @@
-"""Tenant reads of webhook endpoints and deliveries; each starts from ``*_of(ctx)``."""
+"""Every query of the webhooks package.
+
+Tenant queries (the API, the app, the services) start from a ``*_of(ctx)`` helper, which
+holds the package's only workspace filters. The worker's queries, below them, read and
+write across all workspaces by design: the fan-out turns every workspace's events into
+deliveries and the worker claims whichever endpoints are due; they are keyed by endpoint,
+delivery or event id, never by a caller's input, and nothing they return reaches a tenant
+except through that tenant's own endpoint.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tixallo.auth.models import ApiKey
 from tixallo.context import Ctx
+from tixallo.db import UTCDateTime, insert_ignoring_conflict
+from tixallo.events.models import Event
 from tixallo.pagination import Cursor, Page, page_from
-from tixallo.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from tixallo.webhooks.models import (
+    PENDING,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookFanout,
+    WebhookFanoutState,
+)
+
+# Sorts endpoints never leased first when claiming.
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+# ---------------------------------------------------------------------------------------
+# Tenant queries: one workspace, from the caller's Ctx.
 
 
 def endpoints_of(ctx: Ctx) -> Select[WebhookEndpoint]:
     return select(WebhookEndpoint).where(WebhookEndpoint.workspace_id == ctx.workspace_id)
 
 
+def endpoint_rows_of(ctx: Ctx) -> ColumnElement[bool]:
+    """The workspace condition for UPDATEs of endpoints (which cannot start from a SELECT)."""
+    return WebhookEndpoint.workspace_id == ctx.workspace_id
+
+
 def deliveries_of(ctx: Ctx) -> Select[WebhookDelivery]:
     return select(WebhookDelivery).where(WebhookDelivery.workspace_id == ctx.workspace_id)
+
+
+def delivery_rows_of(ctx: Ctx) -> ColumnElement[bool]:
+    """The workspace condition for UPDATEs of deliveries."""
+    return WebhookDelivery.workspace_id == ctx.workspace_id
+
+
+def attempts_of(ctx: Ctx) -> Select[WebhookAttempt]:
+    return select(WebhookAttempt).where(WebhookAttempt.workspace_id == ctx.workspace_id)
+
+
+async def count_endpoints(session: AsyncSession, ctx: Ctx) -> int:
+    stmt = select(func.count()).select_from(endpoints_of(ctx).subquery())
+    return int(await session.scalar(stmt) or 0)
 
 
 async def get_endpoint(session: AsyncSession, ctx: Ctx, endpoint_id: str) -> WebhookEndpoint | None:
@@ -83,13 +142,279 @@ async def attempts_by_delivery(
     if not delivery_ids:
         return found
     stmt = (
-        select(WebhookAttempt)
-        .where(
-            WebhookAttempt.workspace_id == ctx.workspace_id,
-            WebhookAttempt.delivery_id.in_(delivery_ids),
-        )
+        attempts_of(ctx)
+        .where(WebhookAttempt.delivery_id.in_(delivery_ids))
         .order_by(WebhookAttempt.attempted_at, WebhookAttempt.id)
     )
     for attempt in (await session.execute(stmt)).scalars():
         found[attempt.delivery_id].append(attempt)
     return found
+
+
+async def make_pending_due(
+    session: AsyncSession, ctx: Ctx, endpoint_id: str, now: datetime
+) -> None:
+    """Every pending delivery of the endpoint due now, with a fresh retry budget."""
+    await session.execute(
+        update(WebhookDelivery)
+        .where(
+            delivery_rows_of(ctx),
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.status == PENDING,
+        )
+        .values(next_attempt_at=now, round_attempts=0)
+    )
+
+
+async def requeue_delivery(
+    session: AsyncSession, ctx: Ctx, delivery_id: str, now: datetime
+) -> None:
+    """One UPDATE of every column (not the ORM's changed-columns-only flush): it waits for a
+    worker recording an attempt on this row and then wins, so the redelivery is not lost."""
+    await session.execute(
+        update(WebhookDelivery)
+        .where(delivery_rows_of(ctx), WebhookDelivery.id == delivery_id)
+        .values(status=PENDING, round_attempts=0, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def hand_endpoints_to_key(
+    session: AsyncSession, ctx: Ctx, old_key_id: str, new_key_id: str
+) -> None:
+    """A rotated key's endpoints answer to its successor."""
+    await session.execute(
+        update(WebhookEndpoint)
+        .where(endpoint_rows_of(ctx), WebhookEndpoint.created_by_key_id == old_key_id)
+        .values(created_by_key_id=new_key_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def disable_endpoints_of_key(
+    session: AsyncSession, ctx: Ctx, key_id: str, *, reason: str, now: datetime
+) -> None:
+    """Disable the enabled endpoints a key subscribed; those disabled already stay so, with
+    their reason."""
+    await session.execute(
+        update(WebhookEndpoint)
+        .where(
+            endpoint_rows_of(ctx),
+            WebhookEndpoint.created_by_key_id == key_id,
+            WebhookEndpoint.enabled.is_(True),
+        )
+        .values(enabled=False, disabled_reason=reason, disabled_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The fan-out (fanout.py): across all workspaces, see the module docstring.
+
+FANOUT_STATE_ID = 1
+
+
+def _unhandled(since: datetime, limit: int) -> Any:
+    handled = exists().where(WebhookFanout.event_id == Event.id)
+    return (
+        select(Event.id, Event.workspace_id, Event.type, Event.created_at)
+        .where(Event.created_at >= since, ~handled)
+        .order_by(Event.created_at, Event.id)
+        .limit(limit)
+    )
+
+
+async def any_unhandled_event(session: AsyncSession, since: datetime) -> bool:
+    return (await session.execute(_unhandled(since, 1))).first() is not None
+
+
+async def unhandled_events(session: AsyncSession, since: datetime, limit: int) -> list[Row[Any]]:
+    """Events created at or after ``since`` not fanned out yet, oldest first: rows of
+    ``id, workspace_id, type, created_at``."""
+    return list(await session.execute(_unhandled(since, limit)))
+
+
+async def get_swept_until(session: AsyncSession) -> datetime | None:
+    stmt = select(WebhookFanoutState.swept_until).where(WebhookFanoutState.id == FANOUT_STATE_ID)
+    return await session.scalar(stmt)
+
+
+async def lock_fanout_state(session: AsyncSession) -> WebhookFanoutState | None:
+    """The state row, locked; None when another worker holds it (or it is missing)."""
+    stmt = (
+        select(WebhookFanoutState)
+        .where(WebhookFanoutState.id == FANOUT_STATE_ID)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def ensure_fanout_state(session: AsyncSession, default_start: datetime) -> None:
+    """Recreate the state row if it is missing (a truncated database), starting from the
+    oldest event so nothing recorded is skipped."""
+    present = select(WebhookFanoutState.id).where(WebhookFanoutState.id == FANOUT_STATE_ID)
+    if await session.scalar(present):
+        return
+    oldest = await session.scalar(select(func.min(Event.created_at)))
+    await session.execute(
+        insert_ignoring_conflict(
+            session,
+            WebhookFanoutState.__table__,
+            {"id": FANOUT_STATE_ID, "swept_until": oldest or default_start},
+            ["id"],
+        )
+    )
+
+
+async def prune_fanout_log(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(WebhookFanout).where(WebhookFanout.event_created_at < before))
+
+
+async def endpoints_in(session: AsyncSession, workspace_ids: set[str]) -> list[Row[Any]]:
+    """The endpoints of these workspaces with what fan-out needs: rows of ``id,
+    workspace_id, events, created_at, created_by_key_id, key_scopes`` (``key_scopes`` of the
+    key that subscribed the endpoint; None when no key did, or the key row is gone)."""
+    stmt = select(
+        WebhookEndpoint.id,
+        WebhookEndpoint.workspace_id,
+        WebhookEndpoint.events,
+        WebhookEndpoint.created_at,
+        WebhookEndpoint.created_by_key_id,
+        ApiKey.scopes.label("key_scopes"),
+    ).outerjoin(
+        ApiKey,
+        and_(
+            ApiKey.id == WebhookEndpoint.created_by_key_id,
+            ApiKey.workspace_id == WebhookEndpoint.workspace_id,
+        ),
+    )
+    stmt = stmt.where(WebhookEndpoint.workspace_id.in_(workspace_ids))
+    return list(await session.execute(stmt))
+
+
+async def insert_deliveries(session: AsyncSession, deliveries: list[dict[str, Any]]) -> None:
+    if deliveries:
+        await session.execute(insert(WebhookDelivery), deliveries)
+
+
+async def mark_fanned_out(session: AsyncSession, events: Sequence[Row[Any]]) -> None:
+    await session.execute(
+        insert(WebhookFanout),
+        [{"event_id": row.id, "event_created_at": row.created_at} for row in events],
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The delivery worker (worker.py): across all workspaces, see the module docstring.
+
+
+def _claimable(now: datetime, limit: int) -> Any:
+    due = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.endpoint_id == WebhookEndpoint.id,
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+        )
+        .exists()
+    )
+    return (
+        select(WebhookEndpoint.id)
+        .where(
+            WebhookEndpoint.enabled.is_(True),
+            or_(WebhookEndpoint.lease_until.is_(None), WebhookEndpoint.lease_until < now),
+            due,
+        )
+        .order_by(
+            func.coalesce(WebhookEndpoint.lease_until, literal(NEVER, UTCDateTime())),
+            WebhookEndpoint.id,
+        )
+        .limit(limit)
+    )
+
+
+async def any_claimable(session: AsyncSession, now: datetime) -> bool:
+    return (await session.execute(_claimable(now, 1))).first() is not None
+
+
+async def claim_endpoints(
+    session: AsyncSession, now: datetime, limit: int, *, owner: str, lease_until: datetime
+) -> list[str]:
+    """Lease up to ``limit`` enabled endpoints with deliveries due and no live lease,
+    skipping rows another worker is claiming (``FOR UPDATE SKIP LOCKED``)."""
+    stmt = _claimable(now, limit).with_for_update(skip_locked=True, of=WebhookEndpoint)
+    claimed = list((await session.execute(stmt)).scalars())
+    if claimed:
+        await session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id.in_(claimed))
+            .values(lease_owner=owner, lease_until=lease_until)
+        )
+    return claimed
+
+
+async def leased_endpoint(
+    session: AsyncSession, endpoint_id: str, owner: str
+) -> WebhookEndpoint | None:
+    """The endpoint if it is enabled and ``owner`` still holds its lease."""
+    stmt = select(WebhookEndpoint).where(
+        WebhookEndpoint.id == endpoint_id,
+        WebhookEndpoint.lease_owner == owner,
+        WebhookEndpoint.enabled.is_(True),
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def due_deliveries(
+    session: AsyncSession, endpoint_id: str, now: datetime, limit: int
+) -> list[tuple[str, datetime | None, Event]]:
+    """The endpoint's deliveries due now, oldest event first: ``(delivery id, due time,
+    event)``."""
+    stmt = (
+        select(WebhookDelivery.id, WebhookDelivery.next_attempt_at, Event)
+        .join(Event, Event.id == WebhookDelivery.event_id)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+        )
+        .order_by(WebhookDelivery.event_created_at, WebhookDelivery.event_id)
+        .limit(limit)
+    )
+    return [(row[0], row[1], row[2]) for row in await session.execute(stmt)]
+
+
+async def lock_endpoints(
+    session: AsyncSession, endpoint_ids: list[str]
+) -> dict[str, WebhookEndpoint]:
+    """Lock endpoints in id order (the order the API locks in: endpoints, then their
+    deliveries). FOR NO KEY UPDATE: only non-key columns change here. A plain FOR UPDATE
+    conflicts with the KEY SHARE lock a concurrent fan-out's delivery INSERT takes on its
+    endpoint (foreign key), and the two deadlocked."""
+    stmt = (
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.id.in_(sorted(endpoint_ids)))
+        .order_by(WebhookEndpoint.id)
+        .with_for_update(key_share=True)
+    )
+    return {e.id: e for e in await session.scalars(stmt)}
+
+
+async def lock_deliveries(
+    session: AsyncSession, delivery_ids: list[str]
+) -> dict[str, WebhookDelivery]:
+    stmt = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(sorted(delivery_ids)))
+        .order_by(WebhookDelivery.id)
+        .with_for_update()
+    )
+    return {d.id: d for d in await session.scalars(stmt)}
+
+
+async def release_lease(session: AsyncSession, endpoint_id: str, owner: str, now: datetime) -> None:
+    await session.execute(
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.lease_owner == owner)
+        .values(lease_owner=None, lease_until=now)
+    )

@@ -3,25 +3,32 @@
 Services flush; the caller commits. The signing secret is returned only by
 :func:`create_endpoint` and :func:`rotate_secret`; at rest it is sealed (sealing.py).
 Fan-out of outbox events lives in fanout.py and the delivery loop in worker.py.
+
+Choosing an endpoint's url or events, and enabling it, is subscribing: the caller must be
+able to read every subscribed event type (subscriptions.py), and becomes the endpoint's
+owner (``created_by_key_id``: the calling API key, or NULL for admins in the app and the
+CLI). Revoking a key disables the endpoints it owns; rotating it hands them to the new key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
 from tixallo.context import Ctx
-from tixallo.errors import Conflict, Invalid, NotFound
-from tixallo.events.service import EVENT_TYPES
+from tixallo.errors import Conflict, Forbidden, NotFound
 from tixallo.validation import check_text
 from tixallo.webhooks import repository, sealing, signing, ssrf
-from tixallo.webhooks.models import PENDING, WebhookDelivery, WebhookEndpoint
+from tixallo.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tixallo.webhooks.subscriptions import check_events, check_readable
 
-ALL_EVENTS = "*"
 MAX_ENDPOINTS = 50
+KEY_REVOKED = (
+    "Disabled because the API key that subscribed it was revoked. Enable it (in Settings, or "
+    "with a key that can read its event types) to deliver the events kept since."
+)
 MAX_DESCRIPTION = 500
 
 
@@ -47,23 +54,6 @@ class EndpointWithSecret:
     secret: str
 
 
-def check_events(events: list[str], *, param: str = "events") -> list[str]:
-    """At least one known event type (or ``*``), duplicates dropped, order kept."""
-    if not events:
-        raise Invalid("events must name at least one event type.", param=param)
-    clean: list[str] = []
-    for name in events:
-        name = name.strip()
-        if name != ALL_EVENTS and name not in EVENT_TYPES:
-            raise Invalid(
-                f"Unknown event type {name!r}. Known: {', '.join(EVENT_TYPES)}, or '*'.",
-                param=param,
-            )
-        if name not in clean:
-            clean.append(name)
-    return clean
-
-
 def _description(value: str) -> str:
     if not value.strip():
         return ""
@@ -78,13 +68,11 @@ async def create_endpoint(
     allow_private: bool,
     secret_key: str,
 ) -> EndpointWithSecret:
-    url = await ssrf.check_registration(data.url, allow_private=allow_private)
     events = check_events(data.events)
+    check_readable(ctx, events)
+    url = await ssrf.check_registration(data.url, allow_private=allow_private)
     description = _description(data.description)
-    count = await session.scalar(
-        select(func.count()).select_from(repository.endpoints_of(ctx).subquery())
-    )
-    if (count or 0) >= MAX_ENDPOINTS:
+    if await repository.count_endpoints(session, ctx) >= MAX_ENDPOINTS:
         raise Conflict(f"A workspace can have at most {MAX_ENDPOINTS} webhooks.", param="url")
     secret = signing.generate_secret()
     now = clock.now()
@@ -99,6 +87,7 @@ async def create_endpoint(
         disabled_reason=None if data.enabled else "Disabled when created.",
         disabled_at=None if data.enabled else now,
         consecutive_failures=0,
+        created_by_key_id=ctx.key_id,
         created_at=now,
         updated_at=now,
     )
@@ -122,15 +111,29 @@ async def update_endpoint(
     *,
     allow_private: bool,
 ) -> WebhookEndpoint:
+    """A new url or events, or enabling, is subscribing anew (see the module docstring);
+    every input is checked before anything changes."""
     endpoint = await get_endpoint(session, ctx, endpoint_id)
+    events = check_events(data.events) if data.events is not None else None
+    url = endpoint.url
     if data.url is not None:
-        endpoint.url = await ssrf.check_registration(data.url, allow_private=allow_private)
-    if data.events is not None:
-        endpoint.events = check_events(data.events)
-    if data.description is not None:
-        endpoint.description = _description(data.description)
-    if data.enabled is True and not endpoint.enabled:
-        await _enable(session, endpoint)
+        url = await ssrf.check_registration(data.url, allow_private=allow_private)
+    description = _description(data.description) if data.description is not None else None
+    enabling = data.enabled is True and not endpoint.enabled
+    subscribing = data.url is not None or events is not None or enabling
+    if subscribing:
+        if events is None and enabling:
+            _check_enabling(ctx, endpoint)
+        else:
+            check_readable(ctx, events if events is not None else list(endpoint.events))
+        endpoint.created_by_key_id = ctx.key_id
+    endpoint.url = url
+    if events is not None:
+        endpoint.events = events
+    if description is not None:
+        endpoint.description = description
+    if enabling:
+        await _enable(session, ctx, endpoint)
     elif data.enabled is False and endpoint.enabled:
         endpoint.enabled = False
         endpoint.disabled_reason = "Disabled through the API."
@@ -159,7 +162,7 @@ async def rotate_secret(
     return EndpointWithSecret(endpoint, secret)
 
 
-async def _enable(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+async def _enable(session: AsyncSession, ctx: Ctx, endpoint: WebhookEndpoint) -> None:
     """Everything kept while disabled becomes due at once, with a fresh retry budget."""
     now = clock.now()
     endpoint.enabled = True
@@ -168,21 +171,33 @@ async def _enable(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
     endpoint.consecutive_failures = 0
     endpoint.updated_at = now
     await session.flush()  # the endpoint row first, then its deliveries: the worker's order
-    await session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.workspace_id == endpoint.workspace_id,
-            WebhookDelivery.endpoint_id == endpoint.id,
-            WebhookDelivery.status == PENDING,
-        )
-        .values(next_attempt_at=now, round_attempts=0)
-    )
+    await repository.make_pending_due(session, ctx, endpoint.id, now)
+
+
+def _check_enabling(ctx: Ctx, endpoint: WebhookEndpoint) -> None:
+    """Only a caller who could subscribe to the endpoint's events may turn delivery back on;
+    the message says why the endpoint was off when its key was revoked."""
+    try:
+        check_readable(ctx, list(endpoint.events))
+    except Forbidden as exc:
+        if endpoint.disabled_reason == KEY_REVOKED:
+            raise Forbidden(
+                f"This webhook was disabled because the API key that subscribed it was "
+                f"revoked. Enabling it needs a key that can read its event types: "
+                f"{exc.message}",
+                param=exc.param,
+            ) from exc
+        raise
 
 
 async def enable_endpoint(session: AsyncSession, ctx: Ctx, endpoint_id: str) -> WebhookEndpoint:
+    """Enabling is subscribing again: the caller must be able to read the endpoint's event
+    types, and becomes its owner."""
     endpoint = await get_endpoint(session, ctx, endpoint_id)
     if not endpoint.enabled:
-        await _enable(session, endpoint)
+        _check_enabling(ctx, endpoint)
+        endpoint.created_by_key_id = ctx.key_id
+        await _enable(session, ctx, endpoint)
         endpoint.updated_at = clock.now()
         await session.flush()
     return endpoint
@@ -197,16 +212,22 @@ async def redeliver(
     delivery = await repository.get_delivery(session, ctx, endpoint_id, delivery_id)
     if delivery is None:
         raise NotFound("delivery", delivery_id)
-    # One UPDATE of every column (not the ORM's changed-columns-only flush): it waits for a
-    # worker recording an attempt on this row and then wins, so the redelivery is not lost.
-    await session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.workspace_id == ctx.workspace_id,
-            WebhookDelivery.id == delivery.id,
-        )
-        .values(status=PENDING, round_attempts=0, next_attempt_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
+    await repository.requeue_delivery(session, ctx, delivery.id, clock.now())
     await session.refresh(delivery)
     return delivery
+
+
+async def disable_endpoints_of_revoked_key(session: AsyncSession, ctx: Ctx, key_id: str) -> None:
+    """A revoked key's endpoints stop delivering: the subscription was that key's access
+    to the events. They keep their events (deliveries are kept while disabled) until an
+    admin, or a key that can read those types, enables them."""
+    await repository.disable_endpoints_of_key(
+        session, ctx, key_id, reason=KEY_REVOKED, now=clock.now()
+    )
+
+
+async def hand_endpoints_to_successor(
+    session: AsyncSession, ctx: Ctx, old_key_id: str, new_key_id: str
+) -> None:
+    """A rotated key's successor has the same scopes, so it inherits the endpoints."""
+    await repository.hand_endpoints_to_key(session, ctx, old_key_id, new_key_id)

@@ -5,7 +5,13 @@ A URL is checked by what its host *resolves to*, at registration and again at ev
 request then connects to the address that was checked, never resolving the name again, so
 a DNS answer that flips between a public and a private address cannot slip through.
 Decimal, hex and octal spellings of an IP (``2130706433``, ``0x7f000001``) resolve like
-any name and are refused for what they are. Redirects are never followed.
+any name and are refused for what they are. IPv6 forms that carry an IPv4 address
+(IPv4-compatible, -mapped, -translated, NAT64, 6to4, Teredo) are judged by the IPv4 inside,
+since that is where the packets end up. Redirects are never followed.
+
+A refusal says the same thing whether the name does not resolve or resolves to a private
+address, and never names the address: otherwise anyone who can register a webhook could
+map the internal DNS (issue 13, item 9).
 ``TIXALLO_WEBHOOK_ALLOW_PRIVATE=true`` turns the check off (local development, tests).
 """
 
@@ -39,16 +45,32 @@ _BLOCKED_NETWORKS = tuple(
         "240.0.0.0/4",
         "::/128",
         "::1/128",
-        "64:ff9b::/96",  # NAT64 can reach private IPv4 behind it
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): a private network's translator
         "fc00::/7",  # unique local, e.g. AWS metadata fd00:ec2::254
         "fe80::/10",
+        "fec0::/10",  # deprecated site-local, still routed inside some networks
         "ff00::/8",
     )
 )
 
 
+# The one answer for every refused host, resolvable or not (see the module docstring).
+REFUSAL = "url must resolve to a public address"
+
+# Prefixes whose last 32 bits are an IPv4 address: IPv4-compatible (::a.b.c.d),
+# IPv4-translated (::ffff:0:a.b.c.d, RFC 2765) and NAT64's well-known prefix (RFC 6052).
+# IPv4-mapped, 6to4 and Teredo have stdlib properties and are handled by those.
+_IPV4_IN_LAST_32_BITS = tuple(
+    ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
 class BlockedAddress(Exception):
-    """The URL's host is, or resolves to, an address webhooks may not reach."""
+    """The URL's host is, or resolves to, an address webhooks may not reach (or does not
+    resolve at all). Its text is :data:`REFUSAL` whatever the reason."""
+
+    def __init__(self) -> None:
+        super().__init__(REFUSAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +83,26 @@ class Target:
     address: str
 
 
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries, if it is of a form that carries one."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]  # the client, stored inverted; the stdlib inverts it back
+    if any(address in network for network in _IPV4_IN_LAST_32_BITS):
+        return ipaddress.IPv4Address(address.packed[-4:])
+    return None
+
+
 def is_blocked(address: IPAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address):
-        mapped = address.ipv4_mapped or address.sixtofour
-        if mapped is not None:
-            return is_blocked(mapped)
-        if address.teredo is not None:
+        inner = embedded_ipv4(address)
+        if inner is not None and is_blocked(inner):
             return True
+        if address.ipv4_mapped is not None:
+            return False  # the packets go to the IPv4 address, judged above
     if any(address in network for network in _BLOCKED_NETWORKS):
         return True
     return not address.is_global
@@ -103,18 +138,13 @@ async def resolve(url: str) -> Target:
             host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
         )
     except (socket.gaierror, UnicodeError) as exc:
-        raise BlockedAddress(f"the host {host!r} could not be resolved") from exc
+        raise BlockedAddress from exc
     addresses = []
     for info in infos:
         raw = str(info[4][0]).split("%", 1)[0]
         addresses.append(ipaddress.ip_address(raw))
-    if not addresses:
-        raise BlockedAddress(f"the host {host!r} has no address")
-    for address in addresses:
-        if is_blocked(address):
-            raise BlockedAddress(
-                f"the host {host!r} resolves to a private or reserved address ({address})"
-            )
+    if not addresses or any(is_blocked(address) for address in addresses):
+        raise BlockedAddress
     return Target(url=url, host=host, port=port, address=str(addresses[0]))
 
 
@@ -126,5 +156,5 @@ async def check_registration(url: str, *, allow_private: bool) -> str:
         try:
             await resolve(clean)
         except BlockedAddress as exc:
-            raise Invalid(f"url is not allowed: {exc}.", param="url") from exc
+            raise Invalid(f"{REFUSAL}.", param="url") from exc
     return clean

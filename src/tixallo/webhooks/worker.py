@@ -26,34 +26,21 @@ import os
 import socket
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import func, literal, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
 from tixallo.config import Settings
-from tixallo.db import Database, UTCDateTime
-from tixallo.events.models import Event
+from tixallo.db import Database
 from tixallo.events.service import event_payload
-from tixallo.webhooks import fanout, sealing, sender, signing
-from tixallo.webhooks.models import (
-    FAILED,
-    PENDING,
-    SUCCEEDED,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from tixallo.webhooks import fanout, policy, repository, sealing, sender, signing
 
 log = logging.getLogger("tixallo.webhooks")
 
 SWEEP_INTERVAL = 5.0
 ERROR_BACKOFF = 1.0
 RECORD_BATCH = 500
-NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,46 +162,15 @@ class Worker:
         if result.newest is not None and (self._newest is None or result.newest > self._newest):
             self._newest = result.newest
 
-    def _claimable(self, now: datetime, limit: int) -> Any:
-        due = (
-            select(WebhookDelivery.id)
-            .where(
-                WebhookDelivery.endpoint_id == WebhookEndpoint.id,
-                WebhookDelivery.status == PENDING,
-                WebhookDelivery.next_attempt_at <= now,
-            )
-            .exists()
-        )
-        return (
-            select(WebhookEndpoint.id)
-            .where(
-                WebhookEndpoint.enabled.is_(True),
-                or_(WebhookEndpoint.lease_until.is_(None), WebhookEndpoint.lease_until < now),
-                due,
-            )
-            .order_by(
-                func.coalesce(WebhookEndpoint.lease_until, literal(NEVER, UTCDateTime())),
-                WebhookEndpoint.id,
-            )
-            .limit(limit)
-        )
-
     async def _claim(self, limit: int) -> list[str]:
-        now = clock.now()
         async with self.db.transaction(write=False) as session:
-            if not (await session.execute(self._claimable(now, 1))).first():
+            if not await repository.any_claimable(session, clock.now()):
                 return []
         async with self.db.transaction(write=True) as session:
             now = clock.now()
-            stmt = self._claimable(now, limit).with_for_update(skip_locked=True, of=WebhookEndpoint)
-            claimed = list((await session.execute(stmt)).scalars())
-            if claimed:
-                await session.execute(
-                    update(WebhookEndpoint)
-                    .where(WebhookEndpoint.id.in_(claimed))
-                    .values(lease_owner=self.worker_id, lease_until=now + self.lease)
-                )
-        return claimed
+            return await repository.claim_endpoints(
+                session, now, limit, owner=self.worker_id, lease_until=now + self.lease
+            )
 
     async def _serve(self, endpoint_id: str) -> None:
         try:
@@ -252,27 +208,11 @@ class Worker:
 
     async def _load(self, endpoint_id: str) -> _Batch | None:
         async with self.db.transaction(write=False) as session:
-            endpoint = (
-                await session.execute(
-                    select(WebhookEndpoint).where(
-                        WebhookEndpoint.id == endpoint_id,
-                        WebhookEndpoint.lease_owner == self.worker_id,
-                        WebhookEndpoint.enabled.is_(True),
-                    )
-                )
-            ).scalar_one_or_none()
+            endpoint = await repository.leased_endpoint(session, endpoint_id, self.worker_id)
             if endpoint is None:
                 return None
-            rows = await session.execute(
-                select(WebhookDelivery.id, WebhookDelivery.next_attempt_at, Event)
-                .join(Event, Event.id == WebhookDelivery.event_id)
-                .where(
-                    WebhookDelivery.endpoint_id == endpoint_id,
-                    WebhookDelivery.status == PENDING,
-                    WebhookDelivery.next_attempt_at <= clock.now(),
-                )
-                .order_by(WebhookDelivery.event_created_at, WebhookDelivery.event_id)
-                .limit(self.batch_size)
+            rows = await repository.due_deliveries(
+                session, endpoint_id, clock.now(), self.batch_size
             )
             items = [
                 _Due(delivery_id, event.id, signing.encode_body(event_payload(event)), due)
@@ -329,29 +269,12 @@ class Worker:
         async with self.db.transaction(write=True) as session:
             now = clock.now()
             # Endpoints before deliveries, each in id order: the order the API locks in.
-            endpoint_ids = sorted({r.endpoint_id for r in batch})
-            endpoints = {
-                e.id: e
-                for e in await session.scalars(
-                    select(WebhookEndpoint)
-                    .where(WebhookEndpoint.id.in_(endpoint_ids))
-                    .order_by(WebhookEndpoint.id)
-                    # FOR NO KEY UPDATE: only non-key columns change here. A plain FOR UPDATE
-                    # conflicts with the KEY SHARE lock a concurrent fan-out's delivery
-                    # INSERT takes on its endpoint (foreign key), and the two deadlocked.
-                    .with_for_update(key_share=True)
-                )
-            }
-            delivery_ids = sorted({r.item.delivery_id for r in batch})
-            deliveries = {
-                d.id: d
-                for d in await session.scalars(
-                    select(WebhookDelivery)
-                    .where(WebhookDelivery.id.in_(delivery_ids))
-                    .order_by(WebhookDelivery.id)
-                    .with_for_update()
-                )
-            }
+            endpoints = await repository.lock_endpoints(
+                session, list({r.endpoint_id for r in batch})
+            )
+            deliveries = await repository.lock_deliveries(
+                session, list({r.item.delivery_id for r in batch})
+            )
             verdicts = []
             for result in batch:
                 endpoint = endpoints.get(result.endpoint_id)
@@ -359,7 +282,17 @@ class Worker:
                 if delivery is None or endpoint is None:
                     verdicts.append(False)
                     continue
-                self._apply(session, now, endpoint, delivery, result, delays, threshold)
+                attempt = policy.apply_attempt(
+                    now,
+                    endpoint,
+                    delivery,
+                    result.outcome,
+                    workspace_id=result.workspace_id,
+                    due_at=result.item.due_at,
+                    delays=delays,
+                    threshold=threshold,
+                )
+                session.add(attempt)
                 if endpoint.lease_owner != self.worker_id:
                     verdicts.append(False)
                     continue
@@ -367,72 +300,9 @@ class Worker:
                 verdicts.append(endpoint.enabled)
         return verdicts
 
-    def _apply(
-        self,
-        session: AsyncSession,
-        now: datetime,
-        endpoint: WebhookEndpoint,
-        delivery: WebhookDelivery,
-        result: _Result,
-        delays: list[float],
-        threshold: int,
-    ) -> None:
-        """The attempt's consequences: the log row, the retry schedule, the breaker."""
-        outcome = result.outcome
-        session.add(
-            WebhookAttempt(
-                id=ids.new_id("wha"),
-                workspace_id=result.workspace_id,
-                delivery_id=delivery.id,
-                attempted_at=now,
-                succeeded=outcome.succeeded,
-                status_code=outcome.status_code,
-                error=outcome.error,
-                duration_ms=outcome.duration_ms,
-            )
-        )
-        delivery.attempt_count += 1
-        delivery.last_attempt_at = now
-        delivery.last_status_code = outcome.status_code
-        delivery.last_error = outcome.error
-        # Redelivered (or re-enabled) while this attempt was in flight: the attempt is
-        # logged, and the delivery stays queued to go out again as asked.
-        requeued = delivery.next_attempt_at != result.item.due_at
-        if not requeued:
-            delivery.round_attempts += 1
-        if outcome.succeeded:
-            endpoint.consecutive_failures = 0
-            if not requeued:
-                delivery.status = SUCCEEDED
-                delivery.delivered_at = now
-                delivery.next_attempt_at = None
-            return
-        if not requeued and delivery.round_attempts > len(delays):
-            delivery.status = FAILED
-            delivery.next_attempt_at = None
-        elif not requeued:
-            wait = timedelta(seconds=delays[delivery.round_attempts - 1])
-            delivery.next_attempt_at = now + wait
-        endpoint.consecutive_failures += 1
-        if endpoint.enabled and endpoint.consecutive_failures >= threshold:
-            endpoint.enabled = False
-            endpoint.disabled_at = now
-            endpoint.disabled_reason = (
-                f"Disabled after {endpoint.consecutive_failures} consecutive failed"
-                " attempts. Enable it to deliver the events kept since."
-            )
-            log.warning("webhook %s disabled by the circuit breaker", endpoint.id)
-
     async def _release(self, endpoint_id: str) -> None:
         async with self.db.transaction(write=True) as session:
-            await session.execute(
-                update(WebhookEndpoint)
-                .where(
-                    WebhookEndpoint.id == endpoint_id,
-                    WebhookEndpoint.lease_owner == self.worker_id,
-                )
-                .values(lease_owner=None, lease_until=clock.now())
-            )
+            await repository.release_lease(session, endpoint_id, self.worker_id, clock.now())
 
 
 class BackgroundWorker:
