@@ -31,8 +31,9 @@ chaos: $(VENV)/.dev
 	TIXALLO_CHAOS=1 $(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/python scripts/tenancy_lint.py
 
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
