@@ -15,6 +15,7 @@ from tixallo.api.errors import install_error_handlers
 from tixallo.api.external.app import create_external_app
 from tixallo.api.hardening import JsonGuard
 from tixallo.api.middleware import BodyGuard, RequestContext
+from tixallo.api.slashes import redirect_slashes_relatively
 from tixallo.api.v1.app import create_v1_app
 from tixallo.auth.service import key_cache
 from tixallo.config import Settings, get_settings
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         install_bench_ceiling(app)
     app.include_router(docs_router)
     install_web(app)
+    redirect_slashes_relatively(app.router)
     app.add_middleware(ConditionalGet, prefixes=API_PREFIXES)
     app.add_middleware(JsonGuard, prefixes=API_PREFIXES)
     app.add_middleware(RateLimitHeaders, api_prefixes=API_PREFIXES)
