@@ -22,7 +22,8 @@ from tixallo.config import Settings, get_settings
 from tixallo.db import Database
 from tixallo.docs_site.router import router as docs_router
 from tixallo.ratelimit import RateLimiter, RateLimitHeaders
-from tixallo.web.app import install_web
+from tixallo.web.app import NON_PAGE_PATHS, install_web
+from tixallo.web.errors import server_error_document
 from tixallo.webhooks.worker import in_process_worker
 
 API_PREFIXES = ("/api/",)
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(
         RequestContext,
         shared_state={"db": database, "settings": settings, "rate_limiter": limiter},
+        page_error=server_error_document,
+        json_prefixes=NON_PAGE_PATHS,
     )
     app.add_middleware(metrics.MetricsMiddleware)
     return app
