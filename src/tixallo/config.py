@@ -22,6 +22,15 @@ class Settings(BaseSettings):
     # Failed authentications allowed per client address per moving window, "COUNT/SECONDS".
     failed_auth_rate_limit: str = "20/60"
     max_body_bytes: int = 1024 * 1024
+    # `tixallo serve`'s limits on slow or oversized requests (see http_server.py and
+    # docs/operations.md): a request's headers must arrive within this many seconds...
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    # ...and its whole body within this many seconds after them.
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The request line and headers together, in bytes; larger is a 431.
+    http_max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    # Connections (and running requests) per server process; beyond it uvicorn answers 503.
+    http_max_connections: int = Field(default=1000, ge=1)
     idempotency_ttl_seconds: int = 24 * 3600
     key_rotation_grace_seconds: int = 24 * 3600
     # An API key lookup is cached in process this long; revocation in another process is

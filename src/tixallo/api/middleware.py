@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tixallo.api.errors import error_body
@@ -51,6 +52,9 @@ async def send_json(send: Send, status: int, body: dict[str, Any], headers: list
 
 #: ``(status, message, request_id) -> (HTML, headers)`` for a failure on a page.
 PageError = Callable[[int, str, str | None], tuple[bytes, dict[str, str]]]
+
+#: The status logged for a request whose client left before it was read (nginx's 499).
+CLIENT_CLOSED_REQUEST = 499
 
 SERVER_ERROR_MESSAGE = "Something went wrong on our side. Quote the request id if you report it."
 
@@ -124,6 +128,11 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except ClientDisconnect:
+            # The client left (or was cut off by a read deadline) before sending its body:
+            # nobody is there to answer, and nothing went wrong on our side.
+            if not status_holder:
+                status_holder.append(CLIENT_CLOSED_REQUEST)
         except Exception:
             log.exception("unhandled error", extra={"request_id": request_id})
             if complete:
