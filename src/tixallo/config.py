@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # Events (and feed cursors) older than this are gone; an older cursor answers 410.
     event_retention_days: int = 30
     secret_key: str = ""
+    # Where people reach this Tixallo ("https://help.example.com"): links handed out (invites)
+    # are built from it. Unset, they are built from the request, whose Host a client or a
+    # misconfigured proxy chooses; set it in production.
+    public_url: str = ""
     log_format: str = "auto"
     # Benchmarks only (bench/): mount GET /bench/ceiling, a constant ticket-sized JSON with no
     # database and no auth, the throughput ceiling every endpoint is compared with. Off by default.
