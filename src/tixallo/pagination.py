@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from tixallo.bounds import check_datetime
 from tixallo.errors import Invalid
 
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
+
+#: Longer than any cursor this server encodes (an ISO datetime and an id, in base64).
+MAX_CURSOR_LENGTH = 200
+#: The shape of the ids cursors carry (:func:`tixallo.ids.new_id`): a prefix and base32.
+_ID = re.compile(r"[a-z]{1,8}_[0-9a-z]{1,40}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,12 +35,25 @@ class Cursor:
 
     @classmethod
     def decode(cls, value: str, *, param: str = "cursor") -> Cursor:
+        """The cursor in ``value``, or :class:`Invalid` naming ``param``. Nothing in a cursor
+        is trusted: clients can write their own, so the datetime must be aware and in range
+        after conversion to UTC, and the id must have the shape of an id, before either
+        reaches a query."""
+        not_ours = Invalid("The cursor is not one this API returned.", param=param)
+        if len(value) > MAX_CURSOR_LENGTH:
+            raise not_ours
         try:
             padded = value + "=" * (-len(value) % 4)
             at, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            return cls(datetime.fromisoformat(at), str(ident))
-        except (ValueError, TypeError, json.JSONDecodeError) as exc:
-            raise Invalid("The cursor is not one this API returned.", param=param) from exc
+            when = datetime.fromisoformat(at)
+        except (ValueError, TypeError, RecursionError):
+            raise not_ours from None
+        if not isinstance(ident, str) or not _ID.fullmatch(ident):
+            raise not_ours
+        try:
+            return cls(check_datetime(when, param=param), ident)
+        except Invalid:
+            raise not_ours from None
 
 
 @dataclass(frozen=True, slots=True)

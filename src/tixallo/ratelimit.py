@@ -28,6 +28,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from tixallo.api.conditional import is_conditional
+from tixallo.bounds import is_ascii_digits
 from tixallo.config import Settings
 from tixallo.errors import Invalid, RateLimited
 from tixallo.metrics import RATE_LIMIT_FALLBACKS, RATE_LIMIT_REFUSALS
@@ -42,6 +43,11 @@ REDIS_LOG_SECONDS = 60.0
 REDIS_TIMEOUT_SECONDS = 0.5
 
 
+#: The largest count and window a budget may have (a window of a year).
+MAX_COUNT = 1_000_000_000
+MAX_SECONDS = 366 * 86_400
+
+
 @dataclass(frozen=True, slots=True)
 class Budget:
     """``count`` requests per ``seconds``-second moving window, written ``COUNT/SECONDS``."""
@@ -51,13 +57,31 @@ class Budget:
 
     @classmethod
     def parse(cls, text: str, *, param: str = "rate_limit") -> Budget:
-        try:
-            count, seconds = (int(part) for part in text.strip().split("/"))
-        except ValueError as exc:
-            raise Invalid(f"{param} is written COUNT/SECONDS, e.g. 100/60.", param=param) from exc
-        if count < 1 or seconds < 1:
+        """``COUNT/SECONDS`` in ASCII digits, each within :data:`MAX_COUNT` and
+        :data:`MAX_SECONDS` (a window beyond what the stores can expire is no budget)."""
+        malformed = Invalid(f"{param} is written COUNT/SECONDS, e.g. 100/60.", param=param)
+        count_text, slash, seconds_text = text.strip().partition("/")
+        if not slash or not is_ascii_digits(count_text) or not is_ascii_digits(seconds_text):
+            raise malformed
+        count_text, seconds_text = count_text.lstrip("0") or "0", seconds_text.lstrip("0") or "0"
+        if count_text == "0" or seconds_text == "0":
             raise Invalid(f"{param} needs a positive count and window.", param=param)
-        return cls(count, seconds)
+        if len(count_text) > 10 or int(count_text) > MAX_COUNT:
+            raise Invalid(f"{param} allows at most {MAX_COUNT} requests.", param=param)
+        if len(seconds_text) > 10 or int(seconds_text) > MAX_SECONDS:
+            raise Invalid(f"{param} has a window of at most {MAX_SECONDS} seconds.", param=param)
+        return cls(int(count_text), int(seconds_text))
+
+    @classmethod
+    def stored(cls, text: str) -> Budget:
+        """A key's budget as stored. A budget saved before the bounds above existed (say
+        ``5000000000/60``) still holds: clamped into range, never a 400 on every request of a
+        key that was accepted when it was made."""
+        try:
+            return cls.parse(text)
+        except Invalid:
+            count, seconds = (int(part) for part in text.strip().split("/"))
+            return cls(min(max(count, 1), MAX_COUNT), min(max(seconds, 1), MAX_SECONDS))
 
     def item(self, namespace: str) -> RateLimitItem:
         return RateLimitItemPerSecond(self.count, self.seconds, namespace=namespace)
@@ -165,7 +189,7 @@ class RateLimiter:
             return self.default
         budget = self._budgets.get(per_key)
         if budget is None:
-            budget = self._budgets[per_key] = Budget.parse(per_key)
+            budget = self._budgets[per_key] = Budget.stored(per_key)
         return budget
 
     async def hit_key(self, key_id: str, per_key: str | None) -> Decision:

@@ -292,3 +292,48 @@ async def test_set_password_refuses_unknown_people_and_weak_passwords(
     refused = tixallo(database_url, "user", "set-password", email, stdin=password + "\n", ok=False)
     assert refused.returncode == 2 and message in refused.stderr
     await sign_in(client, "keep@acme.io", "keep-this-one")  # unchanged
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("key", "rotate", "key_x", "--workspace", "w", "--grace-hours", "nan"), "--grace-hours"),
+        (("key", "rotate", "key_x", "--workspace", "w", "--grace-hours", "1e300"), "--grace-hours"),
+        (
+            (
+                "key",
+                "create",
+                "--workspace",
+                "w",
+                "--scopes",
+                "*",
+                "--name",
+                "k",
+                "--rate-limit",
+                "10/99999999999999999999",
+            ),
+            "rate_limit",
+        ),
+    ],
+)
+def test_out_of_range_numbers_are_refused_by_name_not_a_traceback(
+    database_url: str, args: tuple[str, ...], option: str
+) -> None:
+    if "create" in args:
+        slug = last_line(
+            tixallo(
+                database_url,
+                "workspace",
+                "create",
+                "W",
+                "--admin-email",
+                "w@w.io",
+                "--admin-password",
+                "a-fine-passphrase",
+            )
+        )
+        args = tuple(slug if a == "w" else a for a in args)
+    result = tixallo(database_url, *args, ok=False)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert option in result.stderr or "window" in result.stderr, result.stderr

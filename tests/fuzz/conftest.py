@@ -23,7 +23,7 @@ from tixallo.config import Settings
 from tixallo.context import Ctx
 from tixallo.db import Database
 from tixallo.models import Base
-from tixallo.workspaces.service import create_workspace
+from tixallo.workspaces.service import NewWorkspace, create_workspace
 
 # Counted by the fingerprint except api_keys, whose last_used_at any authenticated request may
 # touch (once a minute) by design.
@@ -37,6 +37,7 @@ class FuzzTarget:
     spent_key: str
     database: Database
     loop: asyncio.AbstractEventLoop
+    workspace: NewWorkspace
 
     @property
     def headers(self) -> dict[str, str]:
@@ -59,7 +60,7 @@ class FuzzTarget:
         return digest.hexdigest()
 
 
-async def _seed(database: Database) -> tuple[str, str]:
+async def _seed(database: Database) -> tuple[NewWorkspace, str, str]:
     async with database.transaction() as session:
         created = await create_workspace(
             session,
@@ -71,7 +72,7 @@ async def _seed(database: Database) -> tuple[str, str]:
         ctx = Ctx(workspace_id=created.workspace.id)
         key = await create_key(session, ctx, name="fuzz", scopes=["*"], rate_limit="100000/60")
         spent = await create_key(session, ctx, name="spent", scopes=["*"], rate_limit="1/3600")
-    return key.secret, spent.secret
+    return created, key.secret, spent.secret
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -89,7 +90,7 @@ def fuzz_target(
     try:
         if request.param == "postgres":
             loop.run_until_complete(_truncate(database))
-        key, spent = loop.run_until_complete(_seed(database))
+        created, key, spent = loop.run_until_complete(_seed(database))
         env = {
             "TIXALLO_DATABASE_URL": url,
             "TIXALLO_LOG_FORMAT": "json",
@@ -102,7 +103,7 @@ def fuzz_target(
             # Spend the spent key's only request.
             spent_headers = {"Authorization": f"Bearer {spent}"}
             assert httpx.get(f"{server.base_url}/api/v1/tickets", headers=spent_headers).is_success
-            yield FuzzTarget(server, key, spent, database, loop)
+            yield FuzzTarget(server, key, spent, database, loop, created)
             assert "Traceback" not in server.log(), server.log()[-4000:]
     finally:
         loop.run_until_complete(database.dispose())

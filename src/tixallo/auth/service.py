@@ -17,6 +17,7 @@ from tixallo.auth.models import ApiKey
 from tixallo.context import ALL_SCOPES, Ctx
 from tixallo.db import Database
 from tixallo.errors import Invalid, NotFound, Unauthorized
+from tixallo.ratelimit import Budget
 from tixallo.validation import MAX_NAME, check_text
 
 
@@ -40,15 +41,11 @@ def check_scopes(scopes: list[str], *, param: str = "scopes") -> list[str]:
 
 
 def check_rate_limit(value: str | None, *, param: str = "rate_limit") -> str | None:
+    """One parser for budgets given and budgets enforced (:meth:`Budget.parse`), so a key can
+    only be created with a budget the limiter can hold."""
     if value is None:
         return None
-    try:
-        count, seconds = (int(part) for part in value.split("/"))
-    except ValueError as exc:
-        raise Invalid("rate_limit is written COUNT/SECONDS, e.g. 100/60.", param=param) from exc
-    if count < 1 or seconds < 1:
-        raise Invalid("rate_limit needs a positive count and window.", param=param)
-    return f"{count}/{seconds}"
+    return str(Budget.parse(value, param=param))
 
 
 def keys_of(ctx: Ctx) -> Select[ApiKey]:

@@ -18,16 +18,15 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from tixallo.bounds import MAX_POSITION, datetime_from_unix_ms, parse_int
 from tixallo.db import Database
 from tixallo.errors import Invalid
 from tixallo.server_secrets import get_server_secret, sign, verify
 
 #: The name of the signing key in ``server_secrets``.
 SECRET_NAME = "feed-cursor"
-#: Positions are BIGINT; anything larger cannot be a position and must not reach the database.
-MAX_POSITION = 2**63 - 1
 
 
 async def cursor_key(db: Database) -> bytes:
@@ -95,10 +94,10 @@ class FeedCursor:
             raise not_ours
         try:
             position_text, issued_text = body.decode().split(":")
-            position = int(position_text)
-            issued_at = datetime.fromtimestamp(int(issued_text), UTC)
-        except (ValueError, UnicodeDecodeError, OverflowError, OSError):
+            # Positions are BIGINT: anything larger must not reach the database.
+            position = parse_int(position_text, param=param, high=MAX_POSITION)
+            issued_ms = parse_int(issued_text, param=param) * 1000
+            issued_at = datetime_from_unix_ms(issued_ms, param=param)
+        except (ValueError, Invalid):
             raise not_ours from None
-        if not 0 <= position <= MAX_POSITION:
-            raise not_ours
         return cls(position, issued_at)

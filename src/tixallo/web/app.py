@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
@@ -57,6 +58,17 @@ def install_web(app: FastAPI) -> None:
         status = {ErrorKind.NOT_FOUND: 404, ErrorKind.FORBIDDEN: 403}.get(exc.kind, 400)
         return await errors.error_page(request, status, exc.message)
 
+    json_validation = app.exception_handlers.get(RequestValidationError)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        """A page parameter of the wrong type (``/live?since=²``) is a 400 page naming it."""
+        assert isinstance(exc, RequestValidationError)
+        if not is_page(request) and json_validation is not None:
+            return await _call(json_validation, request, exc)
+        first: dict[str, Any] = next(iter(exc.errors()), {})
+        param = str(first.get("loc", ("", "value"))[-1])
+        return await errors.error_page(request, 400, f"{param} is not valid here.")
+
     async def on_signin_required(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, SignInRequired)
         return RedirectResponse(signin_url(exc.next_path), status_code=303)
@@ -64,6 +76,7 @@ def install_web(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(TixalloError, on_domain_error)
     app.add_exception_handler(SignInRequired, on_signin_required)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
     _serve_failures_as_pages(app)
 
 
@@ -73,8 +86,9 @@ def _serve_failures_as_pages(app: FastAPI) -> None:
     drift; only the body a page shows differs."""
     from tixallo.web import errors
 
+    handled = (StarletteHTTPException, TixalloError, SignInRequired, RequestValidationError)
     for exc_type, json_handler in list(app.exception_handlers.items()):
-        if exc_type in (StarletteHTTPException, TixalloError, SignInRequired):
+        if exc_type in handled:
             continue
         app.add_exception_handler(exc_type, _page_or_json(json_handler, errors))
 

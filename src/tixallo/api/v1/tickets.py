@@ -12,7 +12,7 @@ from tixallo.api.deps import ReadSession, TicketsRead, TicketsWrite, WriteSessio
 from tixallo.api.idempotency import idempotent_response
 from tixallo.api.v1 import schemas
 from tixallo.api.v1.envelope import many, one
-from tixallo.errors import Invalid
+from tixallo.bounds import check_datetime
 from tixallo.pagination import Cursor, check_limit
 from tixallo.tickets import repository
 from tixallo.tickets import service as tickets
@@ -51,10 +51,8 @@ async def list_tickets(
 ) -> dict[str, Any]:
     """Newest first; ``sort=updated_at`` lists oldest change first for incremental sync;
     ``q`` searches subjects and public messages (internal notes are never searched here)."""
-    if updated_since is not None and updated_since.tzinfo is None:
-        raise Invalid(
-            "updated_since needs a time zone, e.g. 2026-03-17T10:00:00Z.", param="updated_since"
-        )
+    if updated_since is not None:
+        updated_since = check_datetime(updated_since, param="updated_since")
     filters = repository.TicketFilters(
         status=status,
         priority=priority,

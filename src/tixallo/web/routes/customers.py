@@ -9,22 +9,16 @@ from fastapi.responses import Response
 
 from tixallo.customers import repository as customers_repo
 from tixallo.errors import NotFound
-from tixallo.pagination import Cursor
 from tixallo.tickets import repository as tickets_repo
 from tixallo.tickets.repository import TicketFilters
 from tixallo.web.dashboard import build_dashboard
 from tixallo.web.deps import CurrentAgent, db_of
+from tixallo.web.params import PageParams
 from tixallo.web.templating import render
 
 router = APIRouter()
 
 PAGE_SIZE = 50
-
-
-def _paging(request: Request) -> tuple[str | None, Cursor | None]:
-    query = (request.query_params.get("q") or "").strip()[:200] or None
-    raw = request.query_params.get("cursor")
-    return query, Cursor.decode(raw) if raw else None
 
 
 def _next_url(path: str, query: str | None, next_cursor: str | None) -> str | None:
@@ -35,8 +29,8 @@ def _next_url(path: str, query: str | None, next_cursor: str | None) -> str | No
 
 
 @router.get("/customers")
-async def customers(request: Request, agent: CurrentAgent) -> Response:
-    query, cursor = _paging(request)
+async def customers(request: Request, agent: CurrentAgent, paging: PageParams) -> Response:
+    query, cursor = paging.query, paging.cursor
     async with db_of(request).transaction(write=False) as session:
         page = await customers_repo.list_customers(
             session, agent.ctx, query=query, limit=PAGE_SIZE, cursor=cursor
@@ -77,8 +71,8 @@ async def customer(request: Request, customer_id: str, agent: CurrentAgent) -> R
 
 
 @router.get("/companies")
-async def companies(request: Request, agent: CurrentAgent) -> Response:
-    query, cursor = _paging(request)
+async def companies(request: Request, agent: CurrentAgent, paging: PageParams) -> Response:
+    query, cursor = paging.query, paging.cursor
     async with db_of(request).transaction(write=False) as session:
         page = await customers_repo.list_companies(
             session, agent.ctx, query=query, limit=PAGE_SIZE, cursor=cursor

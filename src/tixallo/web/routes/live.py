@@ -18,12 +18,13 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from tixallo import clock
+from tixallo.bounds import datetime_from_unix_ms
 from tixallo.events.models import Event
 from tixallo.events.service import list_recent_events
 from tixallo.web.deps import CurrentAgent, db_of
@@ -59,7 +60,7 @@ async def live(
     db = db_of(request)
     ctx = agent.ctx
     page_rendered = (
-        datetime.fromtimestamp(since / 1000, tz=UTC) if since is not None else clock.now()
+        datetime_from_unix_ms(since, param="since") if since is not None else clock.now()
     )
 
     async def stream() -> AsyncIterator[str]:

@@ -9,16 +9,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tixallo.bounds import MAX_INT32, is_ascii_digits, parse_int
 from tixallo.errors import Invalid, NotFound, TixalloError
-from tixallo.pagination import Cursor
 from tixallo.tickets import repository as tickets_repo
 from tixallo.tickets import service as tickets
 from tixallo.tickets.models import CLOSED_STATUSES, OPEN_STATUSES, PRIORITIES, STATUSES
 from tixallo.tickets.repository import TicketFilters
-from tixallo.tickets.search import MAX_QUERY_LENGTH, TextSearch, parse_search
+from tixallo.tickets.search import TextSearch, parse_search
 from tixallo.validation import check_choice, normalize_tag
 from tixallo.web import sessions
 from tixallo.web.deps import CurrentAgent, db_of, field, form_of
+from tixallo.web.params import PageParams, QueueFilters
 from tixallo.web.sessions import Agent
 from tixallo.web.templating import render
 from tixallo.workspaces import service as workspaces
@@ -74,12 +75,18 @@ def _search_of(text: str) -> TextSearch | None:
 
 
 @router.get("/")
-async def queue(request: Request, agent: CurrentAgent) -> Response:
-    params = {k: v for k, v in request.query_params.items() if v}
+async def queue(
+    request: Request, agent: CurrentAgent, paging: PageParams, given: QueueFilters
+) -> Response:
+    params = given.given()
     filters, statuses = _filters(agent, params)
-    cursor_value = params.get("cursor")
-    cursor = Cursor.decode(cursor_value) if cursor_value else None
-    query = _search_of((params.get("q") or "").strip()[:MAX_QUERY_LENGTH])
+    if paging.query:
+        params["q"] = paging.query
+    first_page_url = "/?" + urlencode(params)
+    cursor = paging.cursor
+    if cursor is not None:
+        params["cursor"] = cursor.encode()
+    query = _search_of(paging.query or "")
     async with db_of(request).transaction(write=False) as session:
         page = await tickets_repo.list_queue(
             session,
@@ -106,7 +113,7 @@ async def queue(request: Request, agent: CurrentAgent) -> Response:
         members=members,
         inboxes=inboxes,
         next_url=next_url,
-        first_page_url="/?" + urlencode({k: v for k, v in params.items() if k != "cursor"}),
+        first_page_url=first_page_url,
     )
 
 
@@ -255,11 +262,14 @@ async def merge_ticket(request: Request, ticket_id: str, agent: CurrentAgent) ->
     """Merge this ticket into the one given by number (``42`` or ``#42``)."""
     target_text = field(await form_of(request), "target").strip().lstrip("#")
     try:
-        if not target_text.isdigit():
+        if not is_ascii_digits(target_text):
             raise Invalid("Give the number of the ticket to merge into.", param="target")
+        # Ticket numbers are INTEGER: a larger one names no ticket (and must not reach the
+        # database, which would refuse it with a 500 on PostgreSQL).
+        number = parse_int(target_text, param="target", low=1, high=MAX_INT32)
         async with db_of(request).transaction() as session:
             await tickets.get_ticket(session, agent.ctx, ticket_id)
-            target = await tickets_repo.get_ticket_by_number(session, agent.ctx, int(target_text))
+            target = await tickets_repo.get_ticket_by_number(session, agent.ctx, number)
             if target is None:
                 raise Invalid(f"There is no ticket #{target_text}.", param="target")
             merged = await tickets.merge_ticket(

@@ -1,4 +1,5 @@
-"""`tixallo webhook create|list` and `tixallo worker` (wired into tixallo.cli)."""
+"""`tixallo webhook create|list` and `tixallo worker`: endpoints, and the process that
+delivers to them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tixallo.cli.common import migrate_embedded, run, workspace_ctx
 from tixallo.config import get_settings
 from tixallo.db import Database
 from tixallo.logging_config import configure_logging
@@ -29,12 +31,11 @@ def webhook_create(
     description: Annotated[str, typer.Option("--description")] = "",
 ) -> None:
     """Create an endpoint; prints its id, then its signing secret alone on the last line."""
-    from tixallo.cli import _run, _workspace_ctx
 
     settings = get_settings()
 
     async def work(session: AsyncSession) -> webhooks.EndpointWithSecret:
-        ctx = await _workspace_ctx(session, workspace)
+        ctx = await workspace_ctx(session, workspace)
         data = webhooks.EndpointCreate(
             url=url,
             events=[e for e in events.split(",") if e.strip()],
@@ -48,7 +49,7 @@ def webhook_create(
             secret_key=settings.secret_key,
         )
 
-    created = _run(work)
+    created = run(work)
     typer.echo(f"webhook {created.endpoint.id} -> {created.endpoint.url}")
     typer.echo(created.secret)
 
@@ -56,11 +57,10 @@ def webhook_create(
 @webhook_app.command("list")
 def webhook_list(workspace: Annotated[str, typer.Option("--workspace")]) -> None:
     """List endpoints: id, url, events, state, consecutive failures."""
-    from tixallo.cli import _run, _workspace_ctx
     from tixallo.pagination import MAX_LIMIT
 
     async def work(session: AsyncSession) -> list[str]:
-        ctx = await _workspace_ctx(session, workspace)
+        ctx = await workspace_ctx(session, workspace)
         page = await repository.list_endpoints(session, ctx, limit=MAX_LIMIT, cursor=None)
         return [
             "\t".join(
@@ -75,7 +75,7 @@ def webhook_list(workspace: Annotated[str, typer.Option("--workspace")]) -> None
             for e in page.items
         ]
 
-    for line in _run(work, write=False):
+    for line in run(work, write=False):
         typer.echo(line)
 
 
@@ -88,10 +88,8 @@ def worker_command(
     ] = 64,
 ) -> None:
     """Deliver webhooks until SIGTERM/SIGINT. Run as many as you like on PostgreSQL."""
-    from tixallo.cli import _migrate_embedded
-
     settings = get_settings()
-    _migrate_embedded(settings)
+    migrate_embedded(settings)
     configure_logging(settings.log_format)
 
     async def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -10,12 +9,12 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
+from tixallo.cli.common import fail, migrate_embedded, run_async
 from tixallo.config import get_settings
 from tixallo.context import Ctx
 from tixallo.db import Database
-from tixallo.errors import NotFound, TixalloError
+from tixallo.errors import NotFound
 from tixallo.export import FORMATS, Writer, export_workspace
-from tixallo.migrate import upgrade
 from tixallo.workspaces import repository as workspaces_repo
 
 
@@ -33,11 +32,9 @@ def export_command(
     """Write tickets, messages, customers and companies for a warehouse load. Prints the
     cursor alone on the last line: pass it as --since next time to get what changed."""
     if fmt not in FORMATS:
-        typer.echo(f"error: --format must be one of: {', '.join(FORMATS)}", err=True)
-        raise typer.Exit(2)
+        raise fail(f"--format must be one of: {', '.join(FORMATS)}")
     settings = get_settings()
-    if settings.is_sqlite:
-        upgrade(settings.effective_database_url)
+    migrate_embedded(settings)
 
     async def main() -> tuple[str, dict[str, int]]:
         db = Database(settings)
@@ -64,11 +61,7 @@ def export_command(
         finally:
             await db.dispose()
 
-    try:
-        cursor, counts = asyncio.run(main())
-    except TixalloError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from None
+    cursor, counts = run_async(main())
     summary = ", ".join(f"{n} {name}" for name, n in counts.items())
     typer.echo(f"wrote {summary} to {out}/ ({fmt})", err=True)
     typer.echo(cursor)
