@@ -15,13 +15,15 @@ from tixallo.api.errors import install_error_handlers
 from tixallo.api.external.app import create_external_app
 from tixallo.api.hardening import JsonGuard
 from tixallo.api.middleware import BodyGuard, RequestContext
+from tixallo.api.slashes import redirect_slashes_relatively
 from tixallo.api.v1.app import create_v1_app
 from tixallo.auth.service import key_cache
 from tixallo.config import Settings, get_settings
 from tixallo.db import Database
 from tixallo.docs_site.router import router as docs_router
 from tixallo.ratelimit import RateLimiter, RateLimitHeaders
-from tixallo.web.app import install_web
+from tixallo.web.app import NON_PAGE_PATHS, install_web
+from tixallo.web.errors import server_error_document
 from tixallo.webhooks.worker import in_process_worker
 
 API_PREFIXES = ("/api/",)
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         install_bench_ceiling(app)
     app.include_router(docs_router)
     install_web(app)
+    redirect_slashes_relatively(app.router)
     app.add_middleware(ConditionalGet, prefixes=API_PREFIXES)
     app.add_middleware(JsonGuard, prefixes=API_PREFIXES)
     app.add_middleware(RateLimitHeaders, api_prefixes=API_PREFIXES)
@@ -93,6 +96,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(
         RequestContext,
         shared_state={"db": database, "settings": settings, "rate_limiter": limiter},
+        page_error=server_error_document,
+        json_prefixes=NON_PAGE_PATHS,
     )
     app.add_middleware(metrics.MetricsMiddleware)
     return app

@@ -22,6 +22,15 @@ class Settings(BaseSettings):
     # Failed authentications allowed per client address per moving window, "COUNT/SECONDS".
     failed_auth_rate_limit: str = "20/60"
     max_body_bytes: int = 1024 * 1024
+    # `tixallo serve`'s limits on slow or oversized requests (see http_server.py and
+    # docs/operations.md): a request's headers must arrive within this many seconds...
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0)
+    # ...and its whole body within this many seconds after them.
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The request line and headers together, in bytes; larger is a 431.
+    http_max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    # Connections (and running requests) per server process; beyond it uvicorn answers 503.
+    http_max_connections: int = Field(default=1000, ge=1)
     idempotency_ttl_seconds: int = 24 * 3600
     key_rotation_grace_seconds: int = 24 * 3600
     # An API key lookup is cached in process this long; revocation in another process is
@@ -41,6 +50,10 @@ class Settings(BaseSettings):
     # Events (and feed cursors) older than this are gone; an older cursor answers 410.
     event_retention_days: int = 30
     secret_key: str = ""
+    # Where people reach this Tixallo ("https://help.example.com"): links handed out (invites)
+    # are built from it. Unset, they are built from the request, whose Host a client or a
+    # misconfigured proxy chooses; set it in production.
+    public_url: str = ""
     log_format: str = "auto"
     # Benchmarks only (bench/): mount GET /bench/ceiling, a constant ticket-sized JSON with no
     # database and no auth, the throughput ceiling every endpoint is compared with. Off by default.

@@ -19,13 +19,15 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
+from tixallo.api.conditional import is_conditional
 from tixallo.bounds import is_ascii_digits
 from tixallo.config import Settings
 from tixallo.errors import Invalid, RateLimited
@@ -102,17 +104,29 @@ class Decision:
     retry_after: int
     #: The window of the budget in seconds (for the IETF RateLimit-Policy header).
     window: int = 60
+    #: A key's revalidation allowance (conditional GETs answered 304), named in
+    #: RateLimit-Policy beside the budget; None for budgets that have none (failed auth).
+    allowance: Budget | None = None
+    #: What this request left of the allowance, when it spent from it.
+    revalidation: Decision | None = None
 
     def headers(self) -> dict[str, str]:
         # The IETF fields (draft-ietf-httpapi-ratelimit-headers) say the same as X-RateLimit-*:
         # the quota per window, what is left, and seconds until the budget grows again.
-        seconds_to_reset = max(0, self.reset - int(time.time()))
+        now = int(time.time())
+        policy = f'"default";q={self.limit};w={self.window}'
+        left = f'"default";r={self.remaining};t={max(0, self.reset - now)}'
+        if self.allowance is not None:
+            policy += f', "revalidation";q={self.allowance.count};w={self.allowance.seconds}'
+        if self.revalidation is not None:
+            spent = self.revalidation
+            left += f', "revalidation";r={spent.remaining};t={max(0, spent.reset - now)}'
         headers = {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
             "X-RateLimit-Reset": str(self.reset),
-            "RateLimit-Policy": f'"default";q={self.limit};w={self.window}',
-            "RateLimit": f'"default";r={self.remaining};t={seconds_to_reset}',
+            "RateLimit-Policy": policy,
+            "RateLimit": left,
         }
         if not self.allowed:
             headers["Retry-After"] = str(self.retry_after)
@@ -186,6 +200,11 @@ class RateLimiter:
         """Whether the key could spend one request now, without spending it (a conditional
         GET is charged only once it is known not to answer 304)."""
         return await self._hit(self.budget_of(per_key).item("key"), key_id, spend=False)
+
+    async def hit_revalidation(self, key_id: str, per_key: str | None) -> Decision:
+        """Spend one of the key's revalidation allowance: as many conditional GETs per window
+        as its budget has requests, counted apart from the budget."""
+        return await self._hit(self.budget_of(per_key).item("revalidation"), key_id)
 
     async def sign_in_allowed(self, address: str, account: str) -> bool:
         """Whether the agent app may check a password now: both the address's and the
@@ -423,23 +442,47 @@ async def record_failed_sign_in(request: Any, account: str) -> None:
 
 
 async def spend(request: Any, key_id: str, per_key: str | None) -> None:
-    """Spend one request of the key's budget, or refuse (429) before any work is done."""
+    """Spend one request of the key's budget, or refuse (429) before any work is done.
+
+    A conditional GET (If-None-Match naming a tag) spends one of the key's revalidation
+    allowance instead, before its handler runs; ConditionalGet charges the budget too unless
+    the answer is a 304. Once the allowance is spent, conditional GETs are counted in the
+    budget up front like any other request, 304 or not. So the handlers a key can run per
+    window are at most its budget plus its allowance, however it sets its headers."""
     limiter = _limiter_of(request)
     if limiter is None:
         return
-    conditional = request.method == "GET" and "if-none-match" in request.headers
-    if conditional:
+    allowance = limiter.budget_of(per_key)
+    if is_conditional(request.method, request.headers.get("if-none-match")):
         decision = await limiter.peek_key(key_id, per_key)
         if decision.allowed:
-            # Charged by ConditionalGet once the answer is known not to be a 304.
-            request.state.rate_limit_pending = lambda: limiter.hit_key(key_id, per_key)
+            revalidation = await limiter.hit_revalidation(key_id, per_key)
+            if revalidation.allowed:
+                # Charged by ConditionalGet once the answer is known not to be a 304.
+                request.state.rate_limit_pending = _charge_later(
+                    limiter, key_id, per_key, revalidation
+                )
+            else:
+                decision = await limiter.hit_key(key_id, per_key)
+            decision = replace(decision, revalidation=revalidation)
     else:
         decision = await limiter.hit_key(key_id, per_key)
+    decision = replace(decision, allowance=allowance)
     request.state.rate_limit = decision
     if not decision.allowed:
         RATE_LIMIT_REFUSALS.labels("key").inc()
         raise decision.error(
             f"Rate limit exceeded: this API key may make {decision.limit} requests per "
-            f"{limiter.budget_of(per_key).seconds} seconds. "
+            f"{allowance.seconds} seconds. "
             f"Retry after {decision.retry_after} seconds."
         )
+
+
+def _charge_later(
+    limiter: RateLimiter, key_id: str, per_key: str | None, revalidation: Decision
+) -> Callable[[], Awaitable[Decision]]:
+    async def charge() -> Decision:
+        decision = await limiter.hit_key(key_id, per_key)
+        return replace(decision, allowance=limiter.budget_of(per_key), revalidation=revalidation)
+
+    return charge

@@ -2,7 +2,13 @@
 
 The tag is a hash of the exact JSON body, so it changes whenever anything the client sees
 changes (including ``updated_at``). The handler still runs — the saving is the transfer and
-the client's work — but a 304 is not counted against the rate limit (see ratelimit).
+the client's work. A 304 is not counted against the key's budget, but it spends one of the
+key's revalidation allowance *before* the handler runs (see ``ratelimit.spend``), so
+revalidating is never unbounded free work.
+
+``If-None-Match: *`` is no condition on a GET: RFC 9110 §13.1.2 gives ``*`` a meaning for
+unsafe methods ("any current representation"), and matching every tag with it would answer
+304 to anything, handler run and uncharged. A GET carrying only ``*`` is an ordinary GET.
 """
 
 from __future__ import annotations
@@ -16,10 +22,20 @@ def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
+def entity_tags(if_none_match: str) -> list[str]:
+    """The entity-tags a GET's If-None-Match names, W/ prefixes dropped (weak comparison,
+    RFC 9110 §13.1.2). ``*`` and empty members name nothing."""
+    tags = (c.strip().removeprefix("W/") for c in if_none_match.split(","))
+    return [tag for tag in tags if tag and tag != "*"]
+
+
+def is_conditional(method: str, if_none_match: str | None) -> bool:
+    """Whether a request may be answered 304: a GET naming at least one entity-tag."""
+    return method == "GET" and bool(if_none_match) and bool(entity_tags(if_none_match or ""))
+
+
 def matches(if_none_match: str, etag: str) -> bool:
-    """Weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored; ``*`` matches."""
-    candidates = [c.strip() for c in if_none_match.split(",")]
-    return any(c == "*" or c.removeprefix("W/") == etag for c in candidates)
+    return etag in entity_tags(if_none_match)
 
 
 class ConditionalGet:
@@ -70,7 +86,7 @@ class ConditionalGet:
             ]
             # Clients may keep the body and revalidate; shared caches must not keep it.
             headers += [(b"etag", tag.encode()), (b"cache-control", b"private, no-cache")]
-            not_modified = bool(if_none_match) and matches(if_none_match, tag)
+            not_modified = matches(if_none_match, tag)
             if not not_modified:
                 await charge()
             if not_modified:
@@ -85,4 +101,9 @@ class ConditionalGet:
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
-        await self.app(scope, receive, buffered_send)
+        try:
+            await self.app(scope, receive, buffered_send)
+        except Exception:
+            # A handler that failed answered no 304: it is charged like any other request.
+            await charge()
+            raise

@@ -12,8 +12,10 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tixallo.api.errors import error_body
@@ -48,13 +50,50 @@ async def send_json(send: Send, status: int, body: dict[str, Any], headers: list
     await send({"type": "http.response.body", "body": payload})
 
 
+#: ``(status, message, request_id) -> (HTML, headers)`` for a failure on a page.
+PageError = Callable[[int, str, str | None], tuple[bytes, dict[str, str]]]
+
+#: The status logged for a request whose client left before it was read (nginx's 499).
+CLIENT_CLOSED_REQUEST = 499
+
+SERVER_ERROR_MESSAGE = "Something went wrong on our side. Quote the request id if you report it."
+
+
+async def send_html(send: Send, status: int, html: bytes, headers: list[Any]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(html)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": html})
+
+
 class RequestContext:
     """Also puts ``shared_state`` (the database, the settings) into every request's state,
-    which mounted sub-applications see too (unlike ``app.state``)."""
+    which mounted sub-applications see too (unlike ``app.state``).
 
-    def __init__(self, app: ASGIApp, *, shared_state: dict[str, Any]) -> None:
+    An unexpected exception is answered here: the JSON error body on ``api_prefixes`` (and
+    the health and metrics endpoints), ``page_error``'s HTML everywhere else, so a person in
+    the app sees a page with the request id, not JSON."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        shared_state: dict[str, Any],
+        page_error: PageError | None = None,
+        json_prefixes: tuple[str, ...] = ("/api/",),
+    ) -> None:
         self.app = app
         self.shared_state = shared_state
+        self.page_error = page_error
+        self.json_prefixes = json_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,6 +128,11 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except ClientDisconnect:
+            # The client left (or was cut off by a read deadline) before sending its body:
+            # nobody is there to answer, and nothing went wrong on our side.
+            if not status_holder:
+                status_holder.append(CLIENT_CLOSED_REQUEST)
         except Exception:
             log.exception("unhandled error", extra={"request_id": request_id})
             if complete:
@@ -98,11 +142,13 @@ class RequestContext:
                 return
             if status_holder:
                 raise
-            body = error_body(
-                500,
-                "Something went wrong on our side. Quote the request id if you report it.",
-                request_id=request_id,
-            )
+            path = str(scope.get("path", ""))
+            if self.page_error is not None and not path.startswith(self.json_prefixes):
+                html, page_headers = self.page_error(500, SERVER_ERROR_MESSAGE, request_id)
+                encoded = [(k.lower().encode(), v.encode()) for k, v in page_headers.items()]
+                await send_html(send, 500, html, [*encoded, id_header, *SECURITY_HEADERS])
+                return
+            body = error_body(500, SERVER_ERROR_MESSAGE, request_id=request_id)
             await send_json(send, 500, body, [id_header, *SECURITY_HEADERS])
         finally:
             log.info(

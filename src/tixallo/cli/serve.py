@@ -28,6 +28,7 @@ def serve_command(
     """Serve the API and the app (migrates the embedded database first)."""
     import uvicorn
 
+    from tixallo.http_server import PROTOCOL
     from tixallo.logging_config import dict_config, resolve_format
 
     settings = get_settings()
@@ -44,6 +45,9 @@ def serve_command(
         log_level="warning",
         log_config=dict_config(resolve_format(settings.log_format)),
         access_log=False,
+        # Header/body deadlines and a header size limit (TIXALLO_HTTP_*), see http_server.
+        http=PROTOCOL,
+        limit_concurrency=settings.http_max_connections,
         # With --workers, uvicorn kills a worker that misses a 5 s health ping; a worker
         # still importing on a busy machine is not hung, so give it longer.
         timeout_worker_healthcheck=30,

@@ -7,6 +7,7 @@ path-aware: ``/api/...`` keeps the JSON error body, pages get HTML error pages.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -76,3 +77,35 @@ def install_web(app: FastAPI) -> None:
     app.add_exception_handler(TixalloError, on_domain_error)
     app.add_exception_handler(SignInRequired, on_signin_required)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    _serve_failures_as_pages(app)
+
+
+def _serve_failures_as_pages(app: FastAPI) -> None:
+    """Pages get an HTML 500/503 (database down, a bug) where the APIs keep their JSON: the
+    API's handler still decides the status, the message and Retry-After, so the two cannot
+    drift; only the body a page shows differs."""
+    from tixallo.web import errors
+
+    handled = (StarletteHTTPException, TixalloError, SignInRequired, RequestValidationError)
+    for exc_type, json_handler in list(app.exception_handlers.items()):
+        if exc_type in handled:
+            continue
+        app.add_exception_handler(exc_type, _page_or_json(json_handler, errors))
+
+
+def _page_or_json(json_handler: Callable[..., Any], errors: Any) -> Callable[..., Any]:
+    async def handler(request: Request, exc: Exception) -> Response:
+        answer = await _call(json_handler, request, exc)
+        if not is_page(request) or answer.status_code < 500:
+            return answer
+        message = json.loads(bytes(answer.body))["error"]["message"]
+        retry_after = answer.headers.get("retry-after")
+        page: Response = errors.server_error_page(
+            answer.status_code,
+            message,
+            getattr(request.state, "request_id", None),
+            {"Retry-After": retry_after} if retry_after else None,
+        )
+        return page
+
+    return handler

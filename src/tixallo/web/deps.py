@@ -41,6 +41,13 @@ def db_of(request: Request) -> Database:
     return db
 
 
+def public_base_url(request: Request) -> str:
+    """The origin links handed out point at: ``TIXALLO_PUBLIC_URL`` when set (never the
+    request's ``Host``, which the client chooses), else the request's own base URL."""
+    configured: str = getattr(request.state.settings, "public_url", "")
+    return (configured or str(request.base_url)).rstrip("/")
+
+
 def is_https(request: Request) -> bool:
     return request.url.scheme == "https"
 

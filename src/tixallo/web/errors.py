@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from tixallo.db import Database
 from tixallo.web import sessions
 from tixallo.web.sessions import COOKIE, Agent
-from tixallo.web.templating import render
+from tixallo.web.templating import PAGE_HEADERS, env, render
 
 TITLES = {
     400: "That did not work",
@@ -16,6 +16,8 @@ TITLES = {
     404: "Not found",
     405: "Not allowed",
     429: "Slow down",
+    500: "Something went wrong",
+    503: "Tixallo is unavailable",
 }
 
 MESSAGES = {
@@ -50,4 +52,41 @@ async def error_page(request: Request, status: int, message: str | None = None) 
         status=status,
         title=TITLES.get(status, "Error"),
         message=message,
+        request_id=getattr(request.state, "request_id", None),
+    )
+
+
+def server_error_html(status: int, message: str, request_id: str | None) -> bytes:
+    """The page for a 500 or 503, in the app's style with the request id to quote.
+
+    Rendered from the template alone: no request, no signed-in agent, no database (which may
+    be why the request failed), so it renders whatever else is broken."""
+    html = env.get_template("error.html").render(
+        agent=None,
+        csrf="",
+        flash=None,
+        path="/",
+        live_since=0,
+        status=status,
+        title=TITLES.get(status, "Error"),
+        message=message,
+        request_id=request_id,
+    )
+    return html.encode()
+
+
+def server_error_document(
+    status: int, message: str, request_id: str | None
+) -> tuple[bytes, dict[str, str]]:
+    """The page and its headers (the pages' CSP, no caching) for RequestContext's last resort."""
+    return server_error_html(status, message, request_id), PAGE_HEADERS
+
+
+def server_error_page(
+    status: int, message: str, request_id: str | None, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    return HTMLResponse(
+        server_error_html(status, message, request_id),
+        status_code=status,
+        headers={**PAGE_HEADERS, **(headers or {})},
     )

@@ -139,13 +139,14 @@ async def test_key_without_scope_is_403_naming_it(
 async def test_unexpected_failure_is_500_without_a_trace(settings: Settings, db: Database) -> None:
     app = create_app(settings, db=db)
 
-    @app.get("/boom")
+    # Under /api/: a page that fails answers an HTML page instead (tests/web/test_error_pages).
+    @app.get("/api/boom")
     async def boom() -> None:
         raise RuntimeError("secret internals: password=hunter2")
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        response = await client.get("/boom")
+        response = await client.get("/api/boom")
     assert_error_body(response, 500, "internal_error")
     assert "hunter2" not in response.text and "RuntimeError" not in response.text
 

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tixallo.api.errors import error_response, install_error_handlers
 from tixallo.api.external import chat, responses, tickets
 from tixallo.api.openapi import drop_validation_422
+from tixallo.api.slashes import redirect_slashes_relatively
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -37,4 +38,5 @@ def create_external_app() -> FastAPI:
     app.include_router(tickets.router, responses=responses.ERRORS)
     app.include_router(chat.router, responses=responses.ERRORS)
     drop_validation_422(app)
+    redirect_slashes_relatively(app.router)
     return app

@@ -13,7 +13,7 @@ from tixallo.auth import service as auth
 from tixallo.config import Settings
 from tixallo.errors import Forbidden, NotFound, TixalloError
 from tixallo.web import invites, sessions
-from tixallo.web.deps import AdminAgent, db_of, field, form_of
+from tixallo.web.deps import AdminAgent, db_of, field, form_of, public_base_url
 from tixallo.web.sessions import Agent
 from tixallo.web.templating import render
 from tixallo.workspaces import service as workspaces
@@ -205,7 +205,7 @@ async def invite_member(request: Request, agent: AdminAgent) -> Response:
             )
     except TixalloError as exc:
         return await _members_page(request, agent, status_code=_status(exc), error=exc.message)
-    link = f"{request.base_url}invite/{created.token}"
+    link = f"{public_base_url(request)}/invite/{created.token}"
     return await _members_page(request, agent, invite_link=link, invited=created.invite)
 
 
