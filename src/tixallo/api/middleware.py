@@ -34,20 +34,26 @@ SECURITY_HEADERS = [
 ]
 
 
-async def send_json(send: Send, status: int, body: dict[str, Any], headers: list[Any]) -> None:
-    payload = json.dumps(body).encode()
+async def send_body(
+    send: Send, status: int, body: bytes, content_type: bytes, headers: list[Any]
+) -> None:
+    """A whole response in two ASGI messages, for answers made before the app runs."""
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
                 *headers,
             ],
         }
     )
-    await send({"type": "http.response.body", "body": payload})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_json(send: Send, status: int, body: dict[str, Any], headers: list[Any]) -> None:
+    await send_body(send, status, json.dumps(body).encode(), b"application/json", headers)
 
 
 #: ``(status, message, request_id) -> (HTML, headers)`` for a failure on a page.
@@ -60,18 +66,7 @@ SERVER_ERROR_MESSAGE = "Something went wrong on our side. Quote the request id i
 
 
 async def send_html(send: Send, status: int, html: bytes, headers: list[Any]) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/html; charset=utf-8"),
-                (b"content-length", str(len(html)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": html})
+    await send_body(send, status, html, b"text/html; charset=utf-8", headers)
 
 
 class RequestContext:
