@@ -19,7 +19,7 @@ from tixallo.auth.passwords import check_new_password, verify_password
 from tixallo.context import Ctx
 from tixallo.errors import Conflict, Invalid, NotFound
 from tixallo.validation import MAX_NAME, check_email, check_text
-from tixallo.workspaces import repository
+from tixallo.workspaces import repository, roles
 from tixallo.workspaces.models import Invite, Member, User, Workspace
 from tixallo.workspaces.service import add_member, check_can_invite
 
@@ -64,10 +64,12 @@ async def create_invite(session: AsyncSession, ctx: Ctx, *, email: str, role: st
 
 
 async def list_pending(session: AsyncSession, ctx: Ctx) -> list[Invite]:
+    roles.check_admin(ctx)
     return await repository.list_open_invites(session, ctx, clock.now())
 
 
 async def revoke_invite(session: AsyncSession, ctx: Ctx, invite_id: str) -> None:
+    roles.check_admin(ctx)
     invite = await repository.get_invite(session, ctx, invite_id)
     if invite is None:
         raise NotFound("invite", invite_id)

@@ -16,7 +16,7 @@ from tixallo.web import sessions
 from tixallo.web.deps import AdminAgent, db_of, field, form_of, public_base_url
 from tixallo.web.sessions import Agent
 from tixallo.web.templating import render
-from tixallo.workspaces import invites
+from tixallo.workspaces import invites, roles
 from tixallo.workspaces import service as workspaces
 
 router = APIRouter(prefix="/settings")
@@ -179,7 +179,8 @@ async def _members_page(
         status_code=status_code,
         members=members,
         pending=pending,
-        roles=("agent", "admin", "owner"),
+        roles=roles.ROLES_SHOWN,
+        invite_roles=roles.invitable_roles(agent.ctx),
         **extra,
     )
 
