@@ -35,13 +35,13 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from tixallo import migrate, ratelimit  # noqa: E402
+from tixallo import migrate  # noqa: E402
 from tixallo.app import create_app  # noqa: E402
 from tixallo.auth.service import create_key, key_cache  # noqa: E402
 from tixallo.config import Settings  # noqa: E402
 from tixallo.context import Ctx  # noqa: E402
 from tixallo.db import Database  # noqa: E402
-from tixallo.ratelimit import Budget, RateLimiter  # noqa: E402
+from tixallo.ratelimit import Budget, RateLimiter, http  # noqa: E402
 from tixallo.tickets.service import TicketCreate, create_ticket  # noqa: E402
 from tixallo.workspaces.service import create_workspace  # noqa: E402
 
@@ -166,9 +166,9 @@ async def request_round(
     settings = Settings(database_url=url, redis_url=REDIS_URL if storage == "redis" else "")
     db = Database(settings)
     app = create_app(settings, db=db)
-    original = ratelimit._limiter_of
+    original = http.limiter_of
     if storage is None:
-        ratelimit._limiter_of = lambda _request: None  # type: ignore[assignment]
+        http.limiter_of = lambda _request: None  # type: ignore[assignment]
     headers = {"Authorization": f"Bearer {key}"}
     samples: list[float] = []
     try:
@@ -182,7 +182,7 @@ async def request_round(
                 assert response.status_code == 200, response.text
                 assert ("x-ratelimit-limit" in response.headers) == (storage is not None)
     finally:
-        ratelimit._limiter_of = original
+        http.limiter_of = original
         await db.dispose()
     return samples
 

@@ -22,12 +22,18 @@ class Ctx:
 
     ``actor`` is ``"key:<id>"`` for an API key, ``"member:<id>"`` for a signed-in agent, or
     ``"system"`` for the CLI and background jobs.
+
+    ``role`` is the acting member's role (``owner``, ``admin``, ``agent``) as it was when
+    the request began, for the cheap early checks of :mod:`tixallo.workspaces.roles`; None
+    for keys, the CLI and background jobs. A rule that a role change committed a moment ago
+    must win re-reads the role under the workspace lock instead.
     """
 
     workspace_id: str
     actor: str = "system"
     scopes: frozenset[str] = field(default_factory=lambda: frozenset({"*"}))
     member_id: str | None = None
+    role: str | None = None
 
     def has_scope(self, scope: str) -> bool:
         return "*" in self.scopes or scope in self.scopes

@@ -8,9 +8,9 @@ from tixallo.events.models import Event, FeedCounter
 from tixallo.idempotency.models import IdempotencyRecord
 from tixallo.server_secrets import ServerSecret
 from tixallo.tickets.models import Message, Ticket, TicketTag
-from tixallo.web.models import Invite, WebSession  # noqa: F401  (agent app tables)
+from tixallo.web.models import WebSession
 from tixallo.webhooks import models as _webhooks  # noqa: F401  (webhook tables)
-from tixallo.workspaces.models import Inbox, Member, User, Workspace
+from tixallo.workspaces.models import Inbox, Invite, Member, User, Workspace
 
 __all__ = [
     "ApiKey",
@@ -23,11 +23,13 @@ __all__ = [
     "FeedCounter",
     "IdempotencyRecord",
     "Inbox",
+    "Invite",
     "Member",
     "Message",
     "ServerSecret",
     "Ticket",
     "TicketTag",
     "User",
+    "WebSession",
     "Workspace",
 ]

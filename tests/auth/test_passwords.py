@@ -16,8 +16,8 @@ from tixallo.auth.passwords import (
 )
 from tixallo.db import Database
 from tixallo.errors import Invalid
-from tixallo.web.invites import accept_invite, create_invite
 from tixallo.workspaces.accounts import set_password
+from tixallo.workspaces.invites import accept_invite, create_invite
 from tixallo.workspaces.service import change_password, create_workspace
 
 WEAK = [

@@ -21,7 +21,7 @@ from tixallo.auth.service import create_key, revoke_key, rotate_key
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.logging_config import JsonFormatter, TextFormatter, redact
-from tixallo.web.invites import create_invite
+from tixallo.workspaces.invites import create_invite
 
 
 def formatted(records: list[logging.LogRecord]) -> str:

@@ -15,9 +15,8 @@ from tests.conftest import Tenant
 from tests.web.conftest import csrf_of
 from tixallo import clock
 from tixallo.db import Database
-from tixallo.web import invites
-from tixallo.web.models import Invite
-from tixallo.workspaces.models import Member
+from tixallo.workspaces import invites
+from tixallo.workspaces.models import Invite, Member
 
 
 async def _invite(db: Database, tenant: Tenant, email: str) -> str:

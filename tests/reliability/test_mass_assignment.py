@@ -25,9 +25,8 @@ from tixallo.auth.models import ApiKey
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.tickets.models import Ticket
-from tixallo.web.models import Invite
 from tixallo.webhooks.models import WebhookEndpoint
-from tixallo.workspaces.models import Member, User
+from tixallo.workspaces.models import Invite, Member, User
 
 FORGED_ID = "tkt_01forgedforgedforgedforged"
 FORGED_SECRET = "whsec_Zm9yZ2VkZm9yZ2VkZm9yZ2VkZm9yZ2VkZm9yZ2Vk"

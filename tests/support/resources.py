@@ -16,10 +16,10 @@ from tixallo.auth.service import list_keys
 from tixallo.chat import service as chat
 from tixallo.db import Database
 from tixallo.tickets import service as tickets
-from tixallo.web.invites import create_invite
 from tixallo.webhooks import fanout
 from tixallo.webhooks import service as webhooks
 from tixallo.webhooks.models import WebhookDelivery
+from tixallo.workspaces.invites import create_invite
 from tixallo.workspaces.models import Workspace
 from tixallo.workspaces.service import add_member
 

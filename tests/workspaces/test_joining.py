@@ -15,7 +15,7 @@ from tests.conftest import Tenant, TenantFactory
 from tests.support.web import csrf_of
 from tixallo.db import Database
 from tixallo.errors import Conflict
-from tixallo.web import invites
+from tixallo.workspaces import invites
 from tixallo.workspaces import service as workspaces
 from tixallo.workspaces.models import Member, User
 

@@ -20,6 +20,7 @@ from tixallo.errors import Invalid, NotFound, Unauthorized
 from tixallo.ratelimit import Budget
 from tixallo.validation import MAX_NAME, check_text
 from tixallo.webhooks import service as webhooks
+from tixallo.workspaces import roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,8 @@ def check_rate_limit(value: str | None, *, param: str = "rate_limit") -> str | N
 async def create_key(
     session: AsyncSession, ctx: Ctx, *, name: str, scopes: list[str], rate_limit: str | None = None
 ) -> CreatedKey:
+    """Owners and admins (and the operator) make keys (:func:`roles.check_admin`)."""
+    roles.check_admin(ctx)
     secret = generate_key()
     api_key = ApiKey(
         id=ids.new_id("key"),
@@ -69,6 +72,7 @@ async def create_key(
 
 
 async def list_keys(session: AsyncSession, ctx: Ctx) -> list[ApiKey]:
+    roles.check_admin(ctx)
     return await repository.list_keys(session, ctx)
 
 
@@ -91,6 +95,7 @@ async def revoke_key(
     """Revoke now, or at ``at`` (a rotation's grace period). Never extends an earlier end.
     The webhooks the key subscribed are disabled with it (a rotation hands them to the
     successor first, so it disables none)."""
+    roles.check_admin(ctx)
     api_key = await get_key(session, ctx, key_id, for_update=True)
     when = at or clock.now()
     if api_key.revoked_at is None or api_key.revoked_at > when:
@@ -107,6 +112,7 @@ async def rotate_key(
     """Issue a successor with the same name, scopes and budget; the old key keeps working
     for ``grace`` (zero revokes it at once) so deployments can switch without downtime. The
     successor inherits the webhooks the old key subscribed."""
+    roles.check_admin(ctx)
     old = await get_key(session, ctx, key_id, for_update=True)
     if old.revoked_at is not None and old.revoked_at <= clock.now():
         raise Invalid("A revoked key cannot be rotated; create a new one.", param="key_id")

@@ -20,6 +20,7 @@ from tixallo.db import Database
 from tixallo.errors import Forbidden, Invalid
 from tixallo.web import sessions
 from tixallo.web.sessions import COOKIE, PRE_COOKIE, Agent
+from tixallo.workspaces import roles
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -147,8 +148,8 @@ async def current_agent(request: Request) -> Agent:
 
 
 async def admin_agent(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
-    if not agent.is_admin:
-        raise Forbidden("Settings are for workspace owners and admins.")
+    """The signed-in agent, if the workspace's rule lets them into settings (else 403)."""
+    roles.check_admin(agent.ctx)
     return agent
 
 

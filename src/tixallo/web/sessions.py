@@ -21,6 +21,7 @@ from tixallo.context import Ctx
 from tixallo.web import repository
 from tixallo.web.models import WebSession
 from tixallo.workspaces import repository as workspaces_repo
+from tixallo.workspaces import roles
 from tixallo.workspaces.models import Member, User, Workspace
 
 COOKIE = "tixallo_session"
@@ -51,11 +52,13 @@ class Agent:
             actor=f"member:{self.member.id}",
             scopes=frozenset({"*"}),
             member_id=self.member.id,
+            role=self.member.role,
         )
 
     @property
     def is_admin(self) -> bool:
-        return self.member.role in ("owner", "admin")
+        """Whether the app shows this agent the settings (the rule is :func:`roles.is_admin`)."""
+        return roles.is_admin(self.ctx)
 
 
 @dataclass(frozen=True, slots=True)

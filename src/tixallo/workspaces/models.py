@@ -1,4 +1,4 @@
-"""Workspaces (tenants), the people who work in them, and their inboxes."""
+"""Workspaces (tenants), the people who work in them, invites to join, and inboxes."""
 
 from __future__ import annotations
 
@@ -58,3 +58,24 @@ class Inbox(Base):
     name: Mapped[str] = mapped_column(String(200))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Invite(Base):
+    """A one-time link inviting someone into a workspace with a role. The table keeps the
+    name it had when invites lived in the agent app (``web_invites``): moving the model
+    needed no migration."""
+
+    __tablename__ = "web_invites"
+    __table_args__ = (Index("ix_web_invites_workspace", "workspace_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by_member_id: Mapped[str | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

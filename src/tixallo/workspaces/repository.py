@@ -1,15 +1,16 @@
-"""Queries of workspaces, members and inboxes; tenant reads start from ``*_of(ctx)``."""
+"""Queries of workspaces, members, invites and inboxes; tenant reads start from ``*_of(ctx)``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo.context import Ctx
 from tixallo.db import insert_ignoring_conflict
-from tixallo.workspaces.models import Inbox, Member, User, Workspace
+from tixallo.workspaces.models import Inbox, Invite, Member, User, Workspace
 
 
 def member_scope_of(ctx: Ctx) -> ColumnElement[bool]:
@@ -23,6 +24,10 @@ def members_of(ctx: Ctx) -> Select[Member, User]:
 
 def inboxes_of(ctx: Ctx) -> Select[Inbox]:
     return select(Inbox).where(Inbox.workspace_id == ctx.workspace_id)
+
+
+def invites_of(ctx: Ctx) -> Select[Invite]:
+    return select(Invite).where(Invite.workspace_id == ctx.workspace_id)
 
 
 async def get_workspace_by_slug(session: AsyncSession, slug: str) -> Workspace | None:
@@ -147,3 +152,42 @@ async def users_with_memberships(
     for member, workspace in rows.tuples():
         by_user.setdefault(member.user_id, []).append((workspace, member))
     return [(user, by_user.get(user.id, [])) for user in users]
+
+
+async def list_open_invites(session: AsyncSession, ctx: Ctx, now: datetime) -> list[Invite]:
+    """Invites neither accepted nor expired at ``now``, newest first."""
+    stmt = (
+        invites_of(ctx)
+        .where(Invite.accepted_at.is_(None), Invite.expires_at > now)
+        .order_by(Invite.created_at.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_invite(session: AsyncSession, ctx: Ctx, invite_id: str) -> Invite | None:
+    return (await session.execute(invites_of(ctx).where(Invite.id == invite_id))).scalar()
+
+
+async def find_invite_by_token(
+    session: AsyncSession, token_hash: str
+) -> tuple[Invite, Workspace] | None:
+    """The invite behind a link (used or not, expired or not) and its workspace: the token
+    is the credential, so this reads across workspaces by design."""
+    stmt = (
+        select(Invite, Workspace)
+        .join(Workspace, Workspace.id == Invite.workspace_id)
+        .where(Invite.token_hash == token_hash)
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def claim_invite(session: AsyncSession, invite_id: str, now: datetime) -> bool:
+    """Mark the invite accepted unless another transaction did first; True when this one
+    did (the row's write lock makes the check and the change one step)."""
+    claimed = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite_id, Invite.accepted_at.is_(None))
+        .values(accepted_at=now)
+    )
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from tixallo.auth.passwords import check_new_password, hash_password, verify_pas
 from tixallo.context import Ctx
 from tixallo.errors import Conflict, Forbidden, Invalid, NotFound
 from tixallo.validation import MAX_NAME, check_choice, check_email, check_text
-from tixallo.workspaces import repository
+from tixallo.workspaces import repository, roles
 from tixallo.workspaces.models import ROLES, Inbox, Member, User, Workspace
 
 
@@ -237,6 +237,7 @@ async def list_members(session: AsyncSession, ctx: Ctx) -> list[tuple[Member, Us
 
 
 async def rename_workspace(session: AsyncSession, ctx: Ctx, name: str) -> Workspace:
+    roles.check_admin(ctx)
     workspace = await session.get(Workspace, ctx.workspace_id)
     if workspace is None:
         raise NotFound("workspace", ctx.workspace_id)
@@ -246,6 +247,7 @@ async def rename_workspace(session: AsyncSession, ctx: Ctx, name: str) -> Worksp
 
 
 async def create_inbox(session: AsyncSession, ctx: Ctx, name: str) -> Inbox:
+    roles.check_admin(ctx)
     inbox = Inbox(
         id=ids.new_id("inb"),
         workspace_id=ctx.workspace_id,
@@ -259,6 +261,7 @@ async def create_inbox(session: AsyncSession, ctx: Ctx, name: str) -> Inbox:
 
 
 async def rename_inbox(session: AsyncSession, ctx: Ctx, inbox_id: str, name: str) -> Inbox:
+    roles.check_admin(ctx)
     inbox = await get_inbox(session, ctx, inbox_id)
     inbox.name = check_text(name, param="name", max_length=MAX_NAME)
     await session.flush()
@@ -270,6 +273,7 @@ async def set_default_inbox(session: AsyncSession, ctx: Ctx, inbox_id: str) -> I
 
     Under the workspace lock: two admins choosing different defaults at once would each
     clear the old default and set their own, leaving two."""
+    roles.check_admin(ctx)
     await repository.lock_workspace(session, ctx)
     inbox = await get_inbox(session, ctx, inbox_id)
     for other in await list_inboxes(session, ctx):
@@ -278,21 +282,19 @@ async def set_default_inbox(session: AsyncSession, ctx: Ctx, inbox_id: str) -> I
     return inbox
 
 
-ADMIN_ROLES = ("owner", "admin")
-
-
 async def _lock_members(session: AsyncSession, ctx: Ctx) -> Member | None:
     """Lock the workspace (see :func:`repository.lock_workspace`) and return the acting
     member as they are now, or None for the operator (``ctx.member_id`` unset: the CLI).
 
-    The actor's role is read after the lock, never taken from the request: an owner demoted
-    by a transaction that committed a moment ago is no longer an owner here."""
+    The actor's role is read after the lock, never taken from ``ctx.role`` (the role when
+    the request began): an owner demoted by a transaction that committed a moment ago is no
+    longer an owner here."""
     await repository.lock_workspace(session, ctx)
     if ctx.member_id is None:
         return None
     found = await repository.get_member(session, ctx, ctx.member_id, fresh=True)
-    if found is None or found[0].role not in ADMIN_ROLES:
-        raise Forbidden("Settings are for workspace owners and admins.")
+    if found is None or found[0].role not in roles.ADMIN_ROLES:
+        raise Forbidden(roles.NOT_ADMIN)
     return found[0]
 
 

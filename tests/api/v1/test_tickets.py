@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from tests.conftest import Tenant, ticket_body
-from tixallo.context import Ctx
 from tixallo.db import Database
 from tixallo.workspaces.service import add_member
 
@@ -430,7 +429,3 @@ async def test_member_of_another_workspace_cannot_be_assignee(
     )
     assert response.status_code == 404
     assert response.json()["error"]["param"] == "assignee_id"
-
-
-async def test_ctx_is_the_only_tenant_filter(tenant: Tenant) -> None:
-    assert isinstance(tenant.ctx, Ctx) and tenant.ctx.workspace_id == tenant.id

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from tixallo import ratelimit
 from tixallo.config import Settings
 from tixallo.errors import Invalid, NotFound, TixalloError
-from tixallo.web import invites, sessions
+from tixallo.web import sessions
 from tixallo.web.deps import (
     CurrentAgent,
     check_pre_signin_csrf,
@@ -23,6 +23,7 @@ from tixallo.web.deps import (
 )
 from tixallo.web.sessions import COOKIE, LIFETIME, PRE_COOKIE
 from tixallo.web.templating import render
+from tixallo.workspaces import invites
 from tixallo.workspaces import service as workspaces
 
 router = APIRouter()

@@ -12,10 +12,11 @@ from tixallo import clock
 from tixallo.auth import service as auth
 from tixallo.config import Settings
 from tixallo.errors import Forbidden, NotFound, TixalloError
-from tixallo.web import invites, sessions
+from tixallo.web import sessions
 from tixallo.web.deps import AdminAgent, db_of, field, form_of, public_base_url
 from tixallo.web.sessions import Agent
 from tixallo.web.templating import render
+from tixallo.workspaces import invites, roles
 from tixallo.workspaces import service as workspaces
 
 router = APIRouter(prefix="/settings")
@@ -178,7 +179,8 @@ async def _members_page(
         status_code=status_code,
         members=members,
         pending=pending,
-        roles=("agent", "admin", "owner"),
+        roles=roles.ROLES_SHOWN,
+        invite_roles=roles.invitable_roles(agent.ctx),
         **extra,
     )
 
