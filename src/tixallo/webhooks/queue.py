@@ -83,11 +83,11 @@ async def leased_endpoint(
 
 async def due_deliveries(
     session: AsyncSession, endpoint_id: str, now: datetime, limit: int
-) -> list[tuple[str, datetime | None, Event]]:
+) -> list[tuple[str, datetime | None, str | None, Event]]:
     """The endpoint's deliveries due now, oldest event first: ``(delivery id, due time,
-    event)``."""
+    stored body or None, event)``."""
     stmt = (
-        select(WebhookDelivery.id, WebhookDelivery.next_attempt_at, Event)
+        select(WebhookDelivery.id, WebhookDelivery.next_attempt_at, WebhookDelivery.body, Event)
         .join(Event, Event.id == WebhookDelivery.event_id)
         .where(
             WebhookDelivery.endpoint_id == endpoint_id,
@@ -97,7 +97,7 @@ async def due_deliveries(
         .order_by(WebhookDelivery.event_created_at, WebhookDelivery.event_id)
         .limit(limit)
     )
-    return [(row[0], row[1], row[2]) for row in await session.execute(stmt)]
+    return [(row[0], row[1], row[2], row[3]) for row in await session.execute(stmt)]
 
 
 async def lock_endpoints(

@@ -212,9 +212,18 @@ class Worker:
             if endpoint is None:
                 return None
             rows = await queue.due_deliveries(session, endpoint_id, clock.now(), self.batch_size)
+            # A stored body (tacohelp format) was rendered at fan-out; otherwise the body is
+            # the event as v1 shows it.
             items = [
-                _Due(delivery_id, event.id, signing.encode_body(event_payload(event)), due)
-                for delivery_id, due, event in rows
+                _Due(
+                    delivery_id,
+                    event.id,
+                    body.encode()
+                    if body is not None
+                    else signing.encode_body(event_payload(event)),
+                    due,
+                )
+                for delivery_id, due, body, event in rows
             ]
         try:
             secret: str | None = sealing.open_sealed(
