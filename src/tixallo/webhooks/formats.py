@@ -84,14 +84,16 @@ def test_body(payload_format: str, *, msg_id: str, workspace_id: str, webhook_id
     )
 
 
-def _subject(event_type: str, data: dict[str, Any]) -> tuple[str, str]:
-    """("ticket" | "conversation", id) of the object a ticket.* or chat.* event is about."""
+def _subject(event_type: str, data: dict[str, Any]) -> tuple[str, str] | None:
+    """("ticket" | "conversation", id) of the object a ticket.* or chat.* event is about;
+    None for a type with no TacoHelp shape."""
     if event_type.startswith("ticket."):
         ticket: dict[str, Any] = data.get("ticket", data)  # a message's event carries it
         return "ticket", str(ticket["id"])
-    if "conversation_id" in data:  # chat.message.created: the data is the message
-        return "conversation", str(data["conversation_id"])
-    return "conversation", str(data["id"])
+    if event_type.startswith("chat."):
+        # chat.message.created: the data is the message, with its conversation's id.
+        return "conversation", str(data.get("conversation_id", data["id"]))
+    return None
 
 
 async def tacohelp_bodies(session: AsyncSession, events: Sequence[Row[Any]]) -> dict[str, bytes]:
@@ -102,7 +104,10 @@ async def tacohelp_bodies(session: AsyncSession, events: Sequence[Row[Any]]) -> 
     documents: dict[tuple[str, str, str], dict[str, Any] | None] = {}
     bodies: dict[str, bytes] = {}
     for event in events:
-        kind, subject_id = _subject(event.type, data[event.id])
+        subject = _subject(event.type, data[event.id])
+        if subject is None:
+            continue
+        kind, subject_id = subject
         key = (event.workspace_id, kind, subject_id)
         if key not in documents:
             documents[key] = await _document(session, Ctx(event.workspace_id), kind, subject_id)
