@@ -7,6 +7,7 @@ a 500; an unexpected one is a 500 that shows the request id and nothing else.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -47,6 +48,9 @@ TYPE_BY_STATUS = {
 }
 
 DB_RETRY_AFTER_SECONDS = 5
+V1_DOCUMENT = "/api/v1/openapi.json"
+
+ExceptionHandler = Callable[[Request, Exception], Awaitable[JSONResponse]]
 
 
 def request_id_of(request: Request) -> str | None:
@@ -132,13 +136,19 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return error_response(request, 400, _validation_message(first, param), param=param)
 
 
-async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    message = {
-        404: "No such endpoint. See /api/v1/openapi.json for the routes.",
-        405: "This method is not allowed on this endpoint.",
-    }.get(exc.status_code, str(exc.detail))
-    return error_response(request, exc.status_code, message, headers=dict(exc.headers or {}))
+def _on_http_error(routes_document: str) -> ExceptionHandler:
+    """Starlette's own 404 and 405 (no route, wrong method) and other HTTP exceptions, as the
+    error body; an unknown path points to the OpenAPI document of the API it was aimed at."""
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        message = {
+            404: f"No such endpoint. See {routes_document} for the routes.",
+            405: "This method is not allowed on this endpoint.",
+        }.get(exc.status_code, str(exc.detail))
+        return error_response(request, exc.status_code, message, headers=dict(exc.headers or {}))
+
+    return on_http_error
 
 
 async def _on_database_unreachable(request: Request, exc: Exception) -> JSONResponse:
@@ -181,11 +191,12 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
     return await _on_unexpected(request, exc)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, routes_document: str = V1_DOCUMENT) -> None:
+    """``routes_document``: the OpenAPI document a 404 for an unknown path points to."""
     app.add_exception_handler(Exception, _on_unexpected)
     app.add_exception_handler(TixalloError, _on_tixallo_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error(routes_document))
     # Connection refused, dropped or locked: the client should retry, not report a bug.
     # PoolTimeout: every pooled connection busy for pool_timeout seconds (overload).
     for exc_type in (OperationalError, InterfaceError, ConnectionError, TimeoutError, PoolTimeout):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tixallo.api.asgi_body import is_json, read_body, replaying
 from tixallo.api.errors import error_body
 from tixallo.api.middleware import send_json
 
@@ -67,13 +68,6 @@ def check_json_value(value: Any, path: list[str] | None = None, depth: int = 0) 
                 stack.append((child, [*where, str(index)], level + 1))
 
 
-def _is_json(content_type: bytes) -> bool:
-    media = content_type.decode("latin-1").split(";", 1)[0].strip().lower()
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )
-
-
 class JsonGuard:
     """Pure ASGI middleware for the JSON APIs. Reads the body (already bounded by BodyGuard),
     checks it, and replays it to the app; a malformed body is left for the app's own 400."""
@@ -97,20 +91,14 @@ class JsonGuard:
             await refuse("The URL must not contain the NUL character (%00).", None)
             return
         headers = dict(scope["headers"])
-        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE") or not _is_json(
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE") or not is_json(
             headers.get(b"content-type", b"")
         ):
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await read_body(receive)  # BodyGuard, outside this layer, bounded its size
+        if body is None:
+            return
         try:
             check_json_value(json.loads(body)) if body.strip() else None
         except RecursionError:
@@ -121,13 +109,4 @@ class JsonGuard:
             return
         except ValueError:
             pass  # not JSON: the app answers its own clear 400
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tixallo.api.asgi_body import BodyTooLarge, is_json, read_body, replaying
 from tixallo.api.errors import error_body
 from tixallo.logging_config import redact
 from tixallo.metrics import route_template
@@ -161,13 +162,6 @@ class RequestContext:
             )
 
 
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )
-
-
 class BodyGuard:
     def __init__(self, app: ASGIApp, *, max_bytes: int, json_prefixes: tuple[str, ...]) -> None:
         self.app = app
@@ -199,37 +193,19 @@ class BodyGuard:
             b"transfer-encoding" in headers
         )
         path: str = scope["path"]
-        if has_body and path.startswith(self.json_prefixes):
-            content_type = headers.get(b"content-type", b"").decode("latin-1")
-            if not _is_json(content_type):
-                await refuse(415, "Send the request body as JSON (Content-Type: application/json).")
-                return
+        json_api = has_body and path.startswith(self.json_prefixes)
+        if json_api and not is_json(headers.get(b"content-type", b"")):
+            await refuse(415, "Send the request body as JSON (Content-Type: application/json).")
+            return
         if length_header is not None:
             await self.app(scope, receive, send)
             return
         # No declared length (chunked): read at most max_bytes, then hand the body on.
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await refuse(413, too_large)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        try:
+            body = await read_body(receive, max_bytes=self.max_bytes)
+        except BodyTooLarge:
+            await refuse(413, too_large)
+            return
+        if body is None:
+            return
+        await self.app(scope, replaying(body, receive), send)

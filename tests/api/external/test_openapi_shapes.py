@@ -3,23 +3,14 @@ missing, none undocumented), and the document lists the documented error matrix.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
-from pydantic import BaseModel
 
 from tests.conftest import Tenant
+from tests.support.response_models import conforms
 from tixallo.api.external import responses
 from tixallo.db import Database
 from tixallo.tickets import service as tickets
-
-
-def conforms(response: httpx.Response, status: int, model: type[BaseModel]) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    model.model_validate(body, by_alias=True, by_name=False)
-    return body
 
 
 async def test_ticket_responses_match_the_document(

@@ -4,23 +4,12 @@ Same keys, scopes, services and error body as /api/v1; only the shapes differ.""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import FastAPI
 
-from tixallo.api.errors import error_response, install_error_handlers
+from tixallo.api.errors import install_error_handlers
 from tixallo.api.external import chat, responses, tickets
 from tixallo.api.openapi import drop_validation_422
 from tixallo.api.slashes import redirect_slashes_relatively
-
-
-async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    message = {
-        404: "No such endpoint. See /api/external/openapi.json for the routes.",
-        405: "This method is not allowed on this endpoint.",
-    }.get(exc.status_code, str(exc.detail))
-    return error_response(request, exc.status_code, message, headers=dict(exc.headers or {}))
 
 
 def create_external_app() -> FastAPI:
@@ -33,8 +22,7 @@ def create_external_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    install_error_handlers(app)
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    install_error_handlers(app, routes_document="/api/external/openapi.json")
     app.include_router(tickets.router, responses=responses.ERRORS)
     app.include_router(chat.router, responses=responses.ERRORS)
     drop_validation_422(app)

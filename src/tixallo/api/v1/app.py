@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from tixallo.api.errors import install_error_handlers
-from tixallo.api.openapi import drop_validation_422, error_responses
+from tixallo.api.openapi import drop_validation_422, error_responses, show_documented_bodies
 from tixallo.api.slashes import redirect_slashes_relatively
 from tixallo.api.v1 import chat, customers, events, inboxes, tickets
 from tixallo.api.v1 import webhooks as webhooks_api
@@ -39,5 +39,6 @@ def create_v1_app() -> FastAPI:
     for module in (tickets, customers, inboxes, chat, webhooks_api, events):
         app.include_router(module.router, responses=ERRORS)
     drop_validation_422(app)
+    show_documented_bodies(app)
     redirect_slashes_relatively(app.router)
     return app

@@ -10,7 +10,9 @@ from pydantic import ConfigDict, Field
 
 from tixallo.api.deps import ChatRead, ChatWrite, ReadSession, TicketsWrite, WriteSession
 from tixallo.api.idempotency import idempotent_response
+from tixallo.api.v1 import responses
 from tixallo.api.v1.envelope import many, one
+from tixallo.api.v1.responses import documented
 from tixallo.api.v1.schemas import StrictBody
 from tixallo.chat import repository
 from tixallo.chat import service as chat
@@ -61,7 +63,7 @@ class ConversationTicketCreate(StrictBody):
     subject: str | None = Field(default=None, max_length=MAX_SUBJECT)
 
 
-@router.get("", summary="List chat conversations")
+@router.get("", summary="List chat conversations", **documented(responses.ConversationList))
 async def list_conversations(
     ctx: ChatRead,
     session: ReadSession,
@@ -80,7 +82,12 @@ async def list_conversations(
     return many(page, conversation_public)
 
 
-@router.post("", status_code=201, summary="Start a chat conversation")
+@router.post(
+    "",
+    status_code=201,
+    summary="Start a chat conversation",
+    **documented(responses.ConversationResponse, 201),
+)
 async def start_conversation(
     body: ConversationCreate, ctx: ChatWrite, session: WriteSession, request: Request
 ) -> JSONResponse:
@@ -95,14 +102,22 @@ async def start_conversation(
     return await idempotent_response(request, session, ctx, produce)
 
 
-@router.get("/{conversation_id}", summary="Get a chat conversation")
+@router.get(
+    "/{conversation_id}",
+    summary="Get a chat conversation",
+    **documented(responses.ConversationResponse),
+)
 async def get_conversation(
     conversation_id: str, ctx: ChatRead, session: ReadSession
 ) -> dict[str, Any]:
     return one(conversation_public(await chat.get_conversation(session, ctx, conversation_id)))
 
 
-@router.patch("/{conversation_id}", summary="End a chat conversation")
+@router.patch(
+    "/{conversation_id}",
+    summary="End a chat conversation",
+    **documented(responses.ConversationResponse),
+)
 async def update_conversation(
     conversation_id: str, body: ConversationUpdate, ctx: ChatWrite, session: WriteSession
 ) -> dict[str, Any]:
@@ -111,7 +126,11 @@ async def update_conversation(
     return one(conversation_public(conversation))
 
 
-@router.get("/{conversation_id}/messages", summary="List a conversation's messages")
+@router.get(
+    "/{conversation_id}/messages",
+    summary="List a conversation's messages",
+    **documented(responses.ChatMessageList),
+)
 async def list_messages(
     conversation_id: str,
     ctx: ChatRead,
@@ -131,7 +150,12 @@ async def list_messages(
     return many(page, chat_message_public)
 
 
-@router.post("/{conversation_id}/messages", status_code=201, summary="Send a chat message")
+@router.post(
+    "/{conversation_id}/messages",
+    status_code=201,
+    summary="Send a chat message",
+    **documented(responses.ChatMessageResponse, 201),
+)
 async def create_message(
     conversation_id: str,
     body: ChatMessageCreate,
@@ -155,7 +179,12 @@ async def create_message(
     return await idempotent_response(request, session, ctx, produce)
 
 
-@router.post("/{conversation_id}/ticket", status_code=201, summary="Turn a chat into a ticket")
+@router.post(
+    "/{conversation_id}/ticket",
+    status_code=201,
+    summary="Turn a chat into a ticket",
+    **documented(responses.TicketResponse, 201),
+)
 async def create_ticket(
     conversation_id: str,
     ctx: ChatWrite,

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from tixallo.api.deps import CustomersRead, CustomersWrite, ReadSession, WriteSession
-from tixallo.api.v1 import schemas
+from tixallo.api.v1 import responses, schemas
 from tixallo.api.v1.envelope import many, one
+from tixallo.api.v1.responses import documented
 from tixallo.customers import repository
 from tixallo.customers import service as customers
 from tixallo.customers.public import company_public, customer_public
@@ -21,7 +22,7 @@ router = APIRouter(tags=["customers"])
 Limit = Annotated[int | None, Query(description="1 to 100 (more is clamped); default 50.")]
 
 
-@router.get("/customers", summary="List customers")
+@router.get("/customers", summary="List customers", **documented(responses.CustomerList))
 async def list_customers(
     ctx: CustomersRead,
     session: ReadSession,
@@ -41,7 +42,11 @@ async def list_customers(
     return many(page, lambda row: customer_public(row[0], row[1]))
 
 
-@router.put("/customers", summary="Create or update a customer by email")
+@router.put(
+    "/customers",
+    summary="Create or update a customer by email",
+    **documented(responses.CustomerResponse, 200, 201),
+)
 async def upsert_customer(
     body: schemas.CustomerUpsert, ctx: CustomersWrite, session: WriteSession, request: Request
 ) -> JSONResponse:
@@ -53,7 +58,9 @@ async def upsert_customer(
     )
 
 
-@router.get("/customers/{customer_id}", summary="Get a customer")
+@router.get(
+    "/customers/{customer_id}", summary="Get a customer", **documented(responses.CustomerResponse)
+)
 async def get_customer(
     customer_id: str, ctx: CustomersRead, session: ReadSession
 ) -> dict[str, Any]:
@@ -61,7 +68,7 @@ async def get_customer(
     return one(customer_public(customer, company))
 
 
-@router.get("/companies", summary="List companies")
+@router.get("/companies", summary="List companies", **documented(responses.CompanyList))
 async def list_companies(
     ctx: CustomersRead, session: ReadSession, limit: Limit = None, cursor: str | None = None
 ) -> dict[str, Any]:
@@ -71,6 +78,8 @@ async def list_companies(
     return many(page, company_public)
 
 
-@router.get("/companies/{company_id}", summary="Get a company")
+@router.get(
+    "/companies/{company_id}", summary="Get a company", **documented(responses.CompanyResponse)
+)
 async def get_company(company_id: str, ctx: CustomersRead, session: ReadSession) -> dict[str, Any]:
     return one(company_public(await customers.get_company(session, ctx, company_id)))

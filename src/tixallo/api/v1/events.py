@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from tixallo.api.deps import ReadSession, get_db, require
+from tixallo.api.v1 import responses
+from tixallo.api.v1.responses import documented
 from tixallo.context import Ctx
 from tixallo.events import feed
 from tixallo.events.service import event_payload
@@ -18,7 +20,7 @@ router = APIRouter(prefix="/events", tags=["events"])
 FeedReader = Annotated[Ctx, Depends(require("tickets:read", "customers:read", "chat:read"))]
 
 
-@router.get("", summary="Read the event feed")
+@router.get("", summary="Read the event feed", **documented(responses.EventList))
 async def list_events(
     request: Request,
     ctx: FeedReader,

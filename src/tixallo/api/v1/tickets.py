@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 
 from tixallo.api.deps import ReadSession, TicketsRead, TicketsWrite, WriteSession
 from tixallo.api.idempotency import idempotent_response
-from tixallo.api.v1 import schemas
+from tixallo.api.v1 import responses, schemas
 from tixallo.api.v1.envelope import many, one
+from tixallo.api.v1.responses import documented
 from tixallo.bounds import check_datetime
 from tixallo.pagination import Cursor, check_limit
 from tixallo.tickets import repository
@@ -26,7 +27,7 @@ Limit = Annotated[int | None, Query(description="1 to 100 (more is clamped); def
 CursorParam = Annotated[str | None, Query(description="next_cursor of the previous page.")]
 
 
-@router.get("", summary="List tickets")
+@router.get("", summary="List tickets", **documented(responses.TicketList))
 async def list_tickets(
     ctx: TicketsRead,
     session: ReadSession,
@@ -76,7 +77,9 @@ async def list_tickets(
     return many(page, ticket_public)
 
 
-@router.post("", status_code=201, summary="Create a ticket")
+@router.post(
+    "", status_code=201, summary="Create a ticket", **documented(responses.TicketResponse, 201)
+)
 async def create_ticket(
     body: schemas.TicketCreate, ctx: TicketsWrite, session: WriteSession, request: Request
 ) -> JSONResponse:
@@ -104,12 +107,12 @@ async def create_ticket(
     return await idempotent_response(request, session, ctx, produce)
 
 
-@router.get("/{ticket_id}", summary="Get a ticket")
+@router.get("/{ticket_id}", summary="Get a ticket", **documented(responses.TicketResponse))
 async def get_ticket(ticket_id: str, ctx: TicketsRead, session: ReadSession) -> dict[str, Any]:
     return one(ticket_public(await tickets.read_ticket(session, ctx, ticket_id)))
 
 
-@router.patch("/{ticket_id}", summary="Update a ticket")
+@router.patch("/{ticket_id}", summary="Update a ticket", **documented(responses.TicketResponse))
 async def update_ticket(
     ticket_id: str, body: schemas.TicketUpdate, ctx: TicketsWrite, session: WriteSession
 ) -> dict[str, Any]:
@@ -125,7 +128,11 @@ async def update_ticket(
     return one(ticket_public(await tickets.update_ticket(session, ctx, ticket_id, update)))
 
 
-@router.get("/{ticket_id}/messages", summary="List a ticket's public messages")
+@router.get(
+    "/{ticket_id}/messages",
+    summary="List a ticket's public messages",
+    **documented(responses.MessageList),
+)
 async def list_messages(
     ticket_id: str,
     ctx: TicketsRead,
@@ -146,7 +153,12 @@ async def list_messages(
     return many(page, message_public)
 
 
-@router.post("/{ticket_id}/messages", status_code=201, summary="Post a public message")
+@router.post(
+    "/{ticket_id}/messages",
+    status_code=201,
+    summary="Post a public message",
+    **documented(responses.MessageResponse, 201),
+)
 async def create_message(
     ticket_id: str,
     body: schemas.MessageCreate,
@@ -163,7 +175,12 @@ async def create_message(
     return await idempotent_response(request, session, ctx, produce)
 
 
-@router.post("/{ticket_id}/merge", status_code=200, summary="Merge a ticket into another")
+@router.post(
+    "/{ticket_id}/merge",
+    status_code=200,
+    summary="Merge a ticket into another",
+    **documented(responses.TicketResponse),
+)
 async def merge_ticket(
     ticket_id: str,
     body: schemas.TicketMerge,

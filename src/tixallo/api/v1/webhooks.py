@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo.api.deps import AppSettings, ReadSession, WebhooksRead, WebhooksWrite, WriteSession
 from tixallo.api.idempotency import idempotent_response
+from tixallo.api.v1 import responses
 from tixallo.api.v1.envelope import many, one
+from tixallo.api.v1.responses import documented
 from tixallo.api.v1.schemas import StrictBody
 from tixallo.context import Ctx
 from tixallo.pagination import Cursor, check_limit
@@ -93,7 +95,7 @@ async def _with_secret(
     )
 
 
-@router.get("", summary="List webhooks")
+@router.get("", summary="List webhooks", **documented(responses.WebhookList))
 async def list_webhooks(
     ctx: WebhooksRead, session: ReadSession, limit: Limit = None, cursor: CursorParam = None
 ) -> dict[str, Any]:
@@ -103,7 +105,12 @@ async def list_webhooks(
     return many(page, endpoint_public)
 
 
-@router.post("", status_code=201, summary="Create a webhook (answers its secret, once)")
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a webhook (answers its secret, once)",
+    **documented(responses.WebhookSecretResponse, 201),
+)
 async def create_webhook(
     body: WebhookCreate,
     ctx: WebhooksWrite,
@@ -131,12 +138,12 @@ async def create_webhook(
     return await _with_secret(request, session, ctx, make, 201)
 
 
-@router.get("/{webhook_id}", summary="Get a webhook")
+@router.get("/{webhook_id}", summary="Get a webhook", **documented(responses.WebhookResponse))
 async def get_webhook(webhook_id: str, ctx: WebhooksRead, session: ReadSession) -> dict[str, Any]:
     return one(endpoint_public(await webhooks.get_endpoint(session, ctx, webhook_id)))
 
 
-@router.patch("/{webhook_id}", summary="Update a webhook")
+@router.patch("/{webhook_id}", summary="Update a webhook", **documented(responses.WebhookResponse))
 async def update_webhook(
     webhook_id: str,
     body: WebhookUpdate,
@@ -163,7 +170,11 @@ async def delete_webhook(webhook_id: str, ctx: WebhooksWrite, session: WriteSess
     return Response(status_code=204)
 
 
-@router.post("/{webhook_id}/rotate_secret", summary="Replace the signing secret")
+@router.post(
+    "/{webhook_id}/rotate_secret",
+    summary="Replace the signing secret",
+    **documented(responses.WebhookSecretResponse),
+)
 async def rotate_secret(
     webhook_id: str,
     ctx: WebhooksWrite,
@@ -179,7 +190,11 @@ async def rotate_secret(
     return await _with_secret(request, session, ctx, make, 200)
 
 
-@router.post("/{webhook_id}/enable", summary="Re-enable; delivers the events kept meanwhile")
+@router.post(
+    "/{webhook_id}/enable",
+    summary="Re-enable; delivers the events kept meanwhile",
+    **documented(responses.WebhookResponse),
+)
 async def enable_webhook(
     webhook_id: str, ctx: WebhooksWrite, session: WriteSession, request: Request
 ) -> JSONResponse:
@@ -189,7 +204,11 @@ async def enable_webhook(
     return await idempotent_response(request, session, ctx, produce, status_code=200)
 
 
-@router.get("/{webhook_id}/deliveries", summary="List deliveries with their attempts")
+@router.get(
+    "/{webhook_id}/deliveries",
+    summary="List deliveries with their attempts",
+    **documented(responses.DeliveryList),
+)
 async def list_deliveries(
     webhook_id: str,
     ctx: WebhooksRead,
@@ -217,6 +236,7 @@ async def list_deliveries(
     "/{webhook_id}/deliveries/{delivery_id}/redeliver",
     status_code=202,
     summary="Send a delivery again",
+    **documented(responses.DeliveryResponse, 202),
 )
 async def redeliver(
     webhook_id: str,
