@@ -38,6 +38,8 @@ STATEMENT_MODULES: dict[str, str] = {
     "metrics.py": "gauges read by /metrics across all workspaces, by design",
     "server_secrets.py": "the server's own secrets (no workspace): its model and two queries, "
     "kept beside the signing that uses them",
+    "webhooks/queue.py": "the delivery worker's claim, lease and lock statements: across all "
+    "workspaces by design, keyed by endpoint and delivery id, never by a caller's input",
 }
 
 

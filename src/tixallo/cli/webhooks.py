@@ -16,6 +16,7 @@ from tixallo.db import Database
 from tixallo.logging_config import configure_logging
 from tixallo.webhooks import repository
 from tixallo.webhooks import service as webhooks
+from tixallo.webhooks.models import TIXALLO
 from tixallo.webhooks.worker import Worker
 
 webhook_app = typer.Typer(
@@ -29,6 +30,14 @@ def webhook_create(
     url: Annotated[str, typer.Option("--url")],
     events: Annotated[str, typer.Option("--events", help="Comma-separated, or '*'.")],
     description: Annotated[str, typer.Option("--description")] = "",
+    payload_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Payload format: tixallo (the event as the v1 API shows it) or tacohelp "
+            "(TacoHelp's documented shapes; customer events are not sent).",
+        ),
+    ] = TIXALLO,
 ) -> None:
     """Create an endpoint; prints its id, then its signing secret alone on the last line."""
 
@@ -40,6 +49,7 @@ def webhook_create(
             url=url,
             events=[e for e in events.split(",") if e.strip()],
             description=description,
+            format=payload_format,
         )
         return await webhooks.create_endpoint(
             session,
@@ -56,7 +66,7 @@ def webhook_create(
 
 @webhook_app.command("list")
 def webhook_list(workspace: Annotated[str, typer.Option("--workspace")]) -> None:
-    """List endpoints: id, url, events, state, consecutive failures."""
+    """List endpoints: id, url, events, payload format, state, consecutive failures."""
     from tixallo.pagination import MAX_LIMIT
 
     async def work(session: AsyncSession) -> list[str]:
@@ -68,6 +78,7 @@ def webhook_list(workspace: Annotated[str, typer.Option("--workspace")]) -> None
                     e.id,
                     e.url,
                     ",".join(e.events),
+                    e.format,
                     "enabled" if e.enabled else f"disabled: {e.disabled_reason or ''}",
                     f"{e.consecutive_failures} consecutive failures",
                 ]

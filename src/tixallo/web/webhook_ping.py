@@ -2,7 +2,8 @@
 
 The test is a single attempt outside the delivery log (it is not an outbox event, so no
 other endpoint receives it and nothing retries it). It is signed with the endpoint's
-current secret exactly as real deliveries are, so a receiver can check its verification.
+current secret exactly as real deliveries are, and in the endpoint's payload format, so a
+receiver can check its verification and its parsing.
 Belongs with the webhook services; kept here until that module offers it.
 """
 
@@ -12,12 +13,10 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tixallo import clock, ids
+from tixallo import ids
 from tixallo.context import Ctx
-from tixallo.webhooks import sealing, sender, signing
+from tixallo.webhooks import formats, sealing, sender, signing
 from tixallo.webhooks import service as webhooks
-
-TEST_EVENT_TYPE = "webhook.test"
 
 
 async def send_test_event(
@@ -32,14 +31,9 @@ async def send_test_event(
     endpoint = await webhooks.get_endpoint(session, ctx, endpoint_id)
     secret = sealing.open_sealed(endpoint.secret_sealed, secret_key)
     msg_id = ids.new_id("evt")
-    payload = {
-        "id": msg_id,
-        "type": TEST_EVENT_TYPE,
-        "created_at": clock.isoformat(clock.now()),
-        "workspace_id": ctx.workspace_id,
-        "data": {"webhook_id": endpoint.id, "message": "A test event sent from Tixallo."},
-    }
-    body = signing.encode_body(payload)
+    body = formats.test_body(
+        endpoint.format, msg_id=msg_id, workspace_id=ctx.workspace_id, webhook_id=endpoint.id
+    )
     headers = signing.signed_headers(secret, msg_id, int(time.time()), body)
     async with sender.new_client(timeout) as client:
         return await sender.send(

@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
 from tixallo.db import Database
-from tixallo.webhooks import repository, subscriptions
-from tixallo.webhooks.models import PENDING
+from tixallo.webhooks import formats, repository, subscriptions
+from tixallo.webhooks.models import PENDING, TACOHELP
 
 SWEEP_GRACE = timedelta(seconds=120)
 FAST_OVERLAP = timedelta(seconds=2)
@@ -88,32 +88,49 @@ async def _create_deliveries(session: AsyncSession, rows: list[Row[Any]]) -> int
     by_workspace: dict[str, list[Row[Any]]] = {}
     for endpoint in endpoints:
         by_workspace.setdefault(endpoint.workspace_id, []).append(endpoint)
+    pairs = [
+        (row, endpoint)
+        for row in rows
+        for endpoint in by_workspace.get(row.workspace_id, ())
+        if _receives(endpoint, row)
+    ]
+    tacohelp_events = {row.id: row for row, endpoint in pairs if endpoint.format == TACOHELP}
+    bodies = await formats.tacohelp_bodies(session, list(tacohelp_events.values()))
     now = clock.now()
     deliveries: list[dict[str, Any]] = []
-    for row in rows:
-        for endpoint in by_workspace.get(row.workspace_id, ()):
-            # An endpoint receives the events recorded after it was created, of the types
-            # it subscribed to and its key may read (checked again here, not only when
-            # subscribing: defence in depth).
-            if endpoint.created_at > row.created_at or not subscriptions.receives(
-                endpoint.events, _key_scopes(endpoint), row.type
-            ):
-                continue
-            deliveries.append(
-                {
-                    "id": ids.new_id("whd"),
-                    "workspace_id": row.workspace_id,
-                    "endpoint_id": endpoint.id,
-                    "event_id": row.id,
-                    "event_type": row.type,
-                    "event_created_at": row.created_at,
-                    "status": PENDING,
-                    "attempt_count": 0,
-                    "round_attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-            )
+    for row, endpoint in pairs:
+        body: bytes | None = None
+        if endpoint.format == TACOHELP:
+            body = bodies.get(row.id)
+            if body is None:
+                continue  # its ticket or conversation is gone: nothing to show in that shape
+        deliveries.append(
+            {
+                "id": ids.new_id("whd"),
+                "workspace_id": row.workspace_id,
+                "endpoint_id": endpoint.id,
+                "event_id": row.id,
+                "event_type": row.type,
+                "event_created_at": row.created_at,
+                "status": PENDING,
+                "attempt_count": 0,
+                "round_attempts": 0,
+                "next_attempt_at": now,
+                "body": body.decode() if body is not None else None,
+                "created_at": now,
+            }
+        )
     await repository.insert_deliveries(session, deliveries)
     await repository.mark_fanned_out(session, rows)
     return len(deliveries)
+
+
+def _receives(endpoint: Row[Any], row: Row[Any]) -> bool:
+    """An endpoint receives the events recorded after it was created, of the types it
+    subscribed to and its key may read (checked again here, not only when subscribing:
+    defence in depth), that its payload format can show."""
+    return (
+        endpoint.created_at <= row.created_at
+        and subscriptions.receives(endpoint.events, _key_scopes(endpoint), row.type)
+        and formats.receives(endpoint.format, row.type)
+    )

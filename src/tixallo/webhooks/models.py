@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,6 +28,11 @@ PENDING = "pending"
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 DELIVERY_STATUSES = (PENDING, SUCCEEDED, FAILED)
+
+# Payload formats (formats.py): the event as v1 shows it, or TacoHelp's documented shape.
+TIXALLO = "tixallo"
+TACOHELP = "tacohelp"
+FORMATS = (TIXALLO, TACOHELP)
 
 
 class WebhookEndpoint(Base):
@@ -43,6 +49,9 @@ class WebhookEndpoint(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     # Event types this endpoint receives; "*" means every type.
     events: Mapped[list[str]] = mapped_column(JSON)
+    # What the body looks like (FORMATS). A change applies to deliveries created after it:
+    # a tacohelp delivery's body is rendered once, at fan-out.
+    format: Mapped[str] = mapped_column(String(16), default=TIXALLO, server_default=TIXALLO)
     # The signing secret, sealed with TIXALLO_SECRET_KEY (see sealing.py); never returned
     # except on create and rotate.
     secret_sealed: Mapped[str] = mapped_column(String(300))
@@ -87,6 +96,9 @@ class WebhookDelivery(Base):
     last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The body rendered at fan-out for a tacohelp endpoint, sent (and signed) as is on every
+    # attempt; NULL for tixallo deliveries, whose body is the outbox event's.
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

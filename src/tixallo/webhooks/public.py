@@ -21,6 +21,7 @@ def endpoint_public(endpoint: WebhookEndpoint, *, secret: str | None = None) -> 
         "url": endpoint.url,
         "description": endpoint.description,
         "events": list(endpoint.events),
+        "format": endpoint.format,
         "enabled": endpoint.enabled,
         "disabled_reason": endpoint.disabled_reason,
         "disabled_at": _time(endpoint.disabled_at),

@@ -1,18 +1,17 @@
-"""Every query of the webhooks package.
+"""The webhooks package's queries, but for the delivery worker's queue (queue.py).
 
 Tenant queries (the API, the app, the services) start from a ``*_of(ctx)`` helper, which
-holds the package's only workspace filters. The worker's queries, below them, read and
+holds the package's only workspace filters. The fan-out's queries, below them, read and
 write across all workspaces by design: the fan-out turns every workspace's events into
-deliveries and the worker claims whichever endpoints are due; they are keyed by endpoint,
-delivery or event id, never by a caller's input, and nothing they return reaches a tenant
-except through that tenant's own endpoint.
+deliveries; they are keyed by endpoint or event id, never by a caller's input, and nothing
+they return reaches a tenant except through that tenant's own endpoint.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,7 +23,6 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -33,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo.auth.models import ApiKey
 from tixallo.context import Ctx
-from tixallo.db import UTCDateTime, insert_ignoring_conflict
+from tixallo.db import insert_ignoring_conflict
 from tixallo.events.models import Event
 from tixallo.pagination import Cursor, Page, page_from
 from tixallo.webhooks.models import (
@@ -44,9 +42,6 @@ from tixallo.webhooks.models import (
     WebhookFanout,
     WebhookFanoutState,
 )
-
-# Sorts endpoints never leased first when claiming.
-NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 # ---------------------------------------------------------------------------------------
 # Tenant queries: one workspace, from the caller's Ctx.
@@ -272,12 +267,13 @@ async def prune_fanout_log(session: AsyncSession, before: datetime) -> None:
 
 async def endpoints_in(session: AsyncSession, workspace_ids: set[str]) -> list[Row[Any]]:
     """The endpoints of these workspaces with what fan-out needs: rows of ``id,
-    workspace_id, events, created_at, created_by_key_id, key_scopes`` (``key_scopes`` of the
-    key that subscribed the endpoint; None when no key did, or the key row is gone)."""
+    workspace_id, events, format, created_at, created_by_key_id, key_scopes`` (``key_scopes``
+    of the key that subscribed the endpoint; None when no key did, or the key row is gone)."""
     stmt = select(
         WebhookEndpoint.id,
         WebhookEndpoint.workspace_id,
         WebhookEndpoint.events,
+        WebhookEndpoint.format,
         WebhookEndpoint.created_at,
         WebhookEndpoint.created_by_key_id,
         ApiKey.scopes.label("key_scopes"),
@@ -292,6 +288,14 @@ async def endpoints_in(session: AsyncSession, workspace_ids: set[str]) -> list[R
     return list(await session.execute(stmt))
 
 
+async def event_data(session: AsyncSession, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The ``data`` of these events, by id (fan-out reads it only for tacohelp endpoints)."""
+    if not event_ids:
+        return {}
+    stmt = select(Event.id, Event.data).where(Event.id.in_(event_ids))
+    return {row.id: row.data for row in await session.execute(stmt)}
+
+
 async def insert_deliveries(session: AsyncSession, deliveries: list[dict[str, Any]]) -> None:
     if deliveries:
         await session.execute(insert(WebhookDelivery), deliveries)
@@ -301,120 +305,4 @@ async def mark_fanned_out(session: AsyncSession, events: Sequence[Row[Any]]) -> 
     await session.execute(
         insert(WebhookFanout),
         [{"event_id": row.id, "event_created_at": row.created_at} for row in events],
-    )
-
-
-# ---------------------------------------------------------------------------------------
-# The delivery worker (worker.py): across all workspaces, see the module docstring.
-
-
-def _claimable(now: datetime, limit: int) -> Any:
-    due = (
-        select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.endpoint_id == WebhookEndpoint.id,
-            WebhookDelivery.status == PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-        )
-        .exists()
-    )
-    return (
-        select(WebhookEndpoint.id)
-        .where(
-            WebhookEndpoint.enabled.is_(True),
-            or_(WebhookEndpoint.lease_until.is_(None), WebhookEndpoint.lease_until < now),
-            due,
-        )
-        .order_by(
-            func.coalesce(WebhookEndpoint.lease_until, literal(NEVER, UTCDateTime())),
-            WebhookEndpoint.id,
-        )
-        .limit(limit)
-    )
-
-
-async def any_claimable(session: AsyncSession, now: datetime) -> bool:
-    return (await session.execute(_claimable(now, 1))).first() is not None
-
-
-async def claim_endpoints(
-    session: AsyncSession, now: datetime, limit: int, *, owner: str, lease_until: datetime
-) -> list[str]:
-    """Lease up to ``limit`` enabled endpoints with deliveries due and no live lease,
-    skipping rows another worker is claiming (``FOR UPDATE SKIP LOCKED``)."""
-    stmt = _claimable(now, limit).with_for_update(skip_locked=True, of=WebhookEndpoint)
-    claimed = list((await session.execute(stmt)).scalars())
-    if claimed:
-        await session.execute(
-            update(WebhookEndpoint)
-            .where(WebhookEndpoint.id.in_(claimed))
-            .values(lease_owner=owner, lease_until=lease_until)
-        )
-    return claimed
-
-
-async def leased_endpoint(
-    session: AsyncSession, endpoint_id: str, owner: str
-) -> WebhookEndpoint | None:
-    """The endpoint if it is enabled and ``owner`` still holds its lease."""
-    stmt = select(WebhookEndpoint).where(
-        WebhookEndpoint.id == endpoint_id,
-        WebhookEndpoint.lease_owner == owner,
-        WebhookEndpoint.enabled.is_(True),
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-async def due_deliveries(
-    session: AsyncSession, endpoint_id: str, now: datetime, limit: int
-) -> list[tuple[str, datetime | None, Event]]:
-    """The endpoint's deliveries due now, oldest event first: ``(delivery id, due time,
-    event)``."""
-    stmt = (
-        select(WebhookDelivery.id, WebhookDelivery.next_attempt_at, Event)
-        .join(Event, Event.id == WebhookDelivery.event_id)
-        .where(
-            WebhookDelivery.endpoint_id == endpoint_id,
-            WebhookDelivery.status == PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-        )
-        .order_by(WebhookDelivery.event_created_at, WebhookDelivery.event_id)
-        .limit(limit)
-    )
-    return [(row[0], row[1], row[2]) for row in await session.execute(stmt)]
-
-
-async def lock_endpoints(
-    session: AsyncSession, endpoint_ids: list[str]
-) -> dict[str, WebhookEndpoint]:
-    """Lock endpoints in id order (the order the API locks in: endpoints, then their
-    deliveries). FOR NO KEY UPDATE: only non-key columns change here. A plain FOR UPDATE
-    conflicts with the KEY SHARE lock a concurrent fan-out's delivery INSERT takes on its
-    endpoint (foreign key), and the two deadlocked."""
-    stmt = (
-        select(WebhookEndpoint)
-        .where(WebhookEndpoint.id.in_(sorted(endpoint_ids)))
-        .order_by(WebhookEndpoint.id)
-        .with_for_update(key_share=True)
-    )
-    return {e.id: e for e in await session.scalars(stmt)}
-
-
-async def lock_deliveries(
-    session: AsyncSession, delivery_ids: list[str]
-) -> dict[str, WebhookDelivery]:
-    stmt = (
-        select(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(sorted(delivery_ids)))
-        .order_by(WebhookDelivery.id)
-        .with_for_update()
-    )
-    return {d.id: d for d in await session.scalars(stmt)}
-
-
-async def release_lease(session: AsyncSession, endpoint_id: str, owner: str, now: datetime) -> None:
-    await session.execute(
-        update(WebhookEndpoint)
-        .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.lease_owner == owner)
-        .values(lease_owner=None, lease_until=now)
     )

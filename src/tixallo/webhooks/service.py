@@ -20,8 +20,8 @@ from tixallo import clock, ids
 from tixallo.context import Ctx
 from tixallo.errors import Conflict, Forbidden, NotFound
 from tixallo.validation import check_text
-from tixallo.webhooks import repository, sealing, signing, ssrf
-from tixallo.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tixallo.webhooks import formats, repository, sealing, signing, ssrf
+from tixallo.webhooks.models import TIXALLO, WebhookDelivery, WebhookEndpoint
 from tixallo.webhooks.subscriptions import check_events, check_readable
 
 MAX_ENDPOINTS = 50
@@ -38,6 +38,7 @@ class EndpointCreate:
     events: list[str]
     description: str = ""
     enabled: bool = True
+    format: str = TIXALLO
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ class EndpointUpdate:
     events: list[str] | None = None
     description: str | None = None
     enabled: bool | None = None
+    format: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ async def create_endpoint(
     secret_key: str,
 ) -> EndpointWithSecret:
     events = check_events(data.events)
+    payload_format = formats.check_format(data.format)
+    formats.check_events_for_format(payload_format, events)
     check_readable(ctx, events)
     url = await ssrf.check_registration(data.url, allow_private=allow_private)
     description = _description(data.description)
@@ -82,6 +86,7 @@ async def create_endpoint(
         url=url,
         description=description,
         events=events,
+        format=payload_format,
         secret_sealed=sealing.seal(secret, secret_key),
         enabled=data.enabled,
         disabled_reason=None if data.enabled else "Disabled when created.",
@@ -112,9 +117,14 @@ async def update_endpoint(
     allow_private: bool,
 ) -> WebhookEndpoint:
     """A new url or events, or enabling, is subscribing anew (see the module docstring);
-    every input is checked before anything changes."""
+    every input is checked before anything changes. A new format applies to the deliveries
+    created from then on (formats.py)."""
     endpoint = await get_endpoint(session, ctx, endpoint_id)
     events = check_events(data.events) if data.events is not None else None
+    payload_format = formats.check_format(data.format) if data.format is not None else None
+    formats.check_events_for_format(
+        payload_format or endpoint.format, events if events is not None else list(endpoint.events)
+    )
     url = endpoint.url
     if data.url is not None:
         url = await ssrf.check_registration(data.url, allow_private=allow_private)
@@ -132,6 +142,8 @@ async def update_endpoint(
         endpoint.events = events
     if description is not None:
         endpoint.description = description
+    if payload_format is not None:
+        endpoint.format = payload_format
     if enabling:
         await _enable(session, ctx, endpoint)
     elif data.enabled is False and endpoint.enabled:

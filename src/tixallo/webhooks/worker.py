@@ -34,7 +34,7 @@ from tixallo import clock, ids
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.events.service import event_payload
-from tixallo.webhooks import fanout, policy, repository, sealing, sender, signing
+from tixallo.webhooks import fanout, policy, queue, sealing, sender, signing
 
 log = logging.getLogger("tixallo.webhooks")
 
@@ -164,11 +164,11 @@ class Worker:
 
     async def _claim(self, limit: int) -> list[str]:
         async with self.db.transaction(write=False) as session:
-            if not await repository.any_claimable(session, clock.now()):
+            if not await queue.any_claimable(session, clock.now()):
                 return []
         async with self.db.transaction(write=True) as session:
             now = clock.now()
-            return await repository.claim_endpoints(
+            return await queue.claim_endpoints(
                 session, now, limit, owner=self.worker_id, lease_until=now + self.lease
             )
 
@@ -208,15 +208,22 @@ class Worker:
 
     async def _load(self, endpoint_id: str) -> _Batch | None:
         async with self.db.transaction(write=False) as session:
-            endpoint = await repository.leased_endpoint(session, endpoint_id, self.worker_id)
+            endpoint = await queue.leased_endpoint(session, endpoint_id, self.worker_id)
             if endpoint is None:
                 return None
-            rows = await repository.due_deliveries(
-                session, endpoint_id, clock.now(), self.batch_size
-            )
+            rows = await queue.due_deliveries(session, endpoint_id, clock.now(), self.batch_size)
+            # A stored body (tacohelp format) was rendered at fan-out; otherwise the body is
+            # the event as v1 shows it.
             items = [
-                _Due(delivery_id, event.id, signing.encode_body(event_payload(event)), due)
-                for delivery_id, due, event in rows
+                _Due(
+                    delivery_id,
+                    event.id,
+                    body.encode()
+                    if body is not None
+                    else signing.encode_body(event_payload(event)),
+                    due,
+                )
+                for delivery_id, due, body, event in rows
             ]
         try:
             secret: str | None = sealing.open_sealed(
@@ -269,10 +276,8 @@ class Worker:
         async with self.db.transaction(write=True) as session:
             now = clock.now()
             # Endpoints before deliveries, each in id order: the order the API locks in.
-            endpoints = await repository.lock_endpoints(
-                session, list({r.endpoint_id for r in batch})
-            )
-            deliveries = await repository.lock_deliveries(
+            endpoints = await queue.lock_endpoints(session, list({r.endpoint_id for r in batch}))
+            deliveries = await queue.lock_deliveries(
                 session, list({r.item.delivery_id for r in batch})
             )
             verdicts = []
@@ -302,7 +307,7 @@ class Worker:
 
     async def _release(self, endpoint_id: str) -> None:
         async with self.db.transaction(write=True) as session:
-            await repository.release_lease(session, endpoint_id, self.worker_id, clock.now())
+            await queue.release_lease(session, endpoint_id, self.worker_id, clock.now())
 
 
 class BackgroundWorker:

@@ -11,15 +11,12 @@ from fastapi.responses import JSONResponse
 from tixallo.api.deps import ChatRead, ChatWrite, ReadSession, WriteSession
 from tixallo.api.external import responses, schemas
 from tixallo.api.external.params import Limit, Offset, documented_params
-from tixallo.api.external.shaping import (
-    chat_message_external,
-    conversation_detail_external,
-    conversation_external,
-)
 from tixallo.api.idempotency import idempotent_response
 from tixallo.chat import repository
 from tixallo.chat import service as chat
 from tixallo.pagination import check_limit
+from tixallo.tacohelp.documents import conversation_document
+from tixallo.tacohelp.shaping import chat_message_external, conversation_external
 
 router = APIRouter(prefix="/chat/conversations", tags=["chat"])
 
@@ -81,8 +78,7 @@ async def start_conversation(
 async def get_conversation(
     conversation_id: ConversationId, ctx: ChatRead, session: ReadSession
 ) -> dict[str, Any]:
-    conversation, messages = await chat.get_transcript(session, ctx, conversation_id)
-    return conversation_detail_external(conversation, messages)
+    return await conversation_document(session, ctx, conversation_id)
 
 
 @router.post(

@@ -8,16 +8,12 @@ and timestamps are simply not fields).
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from tixallo.tacohelp.shapes import ConversationStatus, Priority, SenderType, Status
 from tixallo.validation import MAX_BODY, MAX_NAME, MAX_SUBJECT, MAX_TAGS
 
-Status = Literal["OPEN", "IN_PROGRESS", "WAITING", "RESOLVED", "CLOSED"]
-Priority = Literal["LOW", "MEDIUM", "HIGH", "URGENT"]
-ConversationStatus = Literal["active", "ended"]
-SenderType = Literal["visitor", "agent"]
+__all__ = ["ConversationStatus", "Priority", "SenderType", "Status"]
 
 EMAIL_MAX = 320
 ID_MAX = 40

@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 from tixallo.api.deps import ReadSession, TicketsRead, TicketsWrite, WriteSession
 from tixallo.api.external import responses, schemas
 from tixallo.api.external.params import Limit, Offset, documented_params, member_id_for
-from tixallo.api.external.shaping import comment_external, ticket_detail_external, ticket_external
 from tixallo.api.idempotency import idempotent_response
 from tixallo.pagination import check_limit
+from tixallo.tacohelp.documents import ticket_document
+from tixallo.tacohelp.shaping import comment_external, ticket_external
 from tixallo.tickets import repository
 from tixallo.tickets import service as tickets
 
@@ -83,9 +84,7 @@ async def create_ticket(
     **responses.documented(responses.TicketDetail),
 )
 async def get_ticket(ticket_id: TicketId, ctx: TicketsRead, session: ReadSession) -> dict[str, Any]:
-    view = await tickets.read_ticket(session, ctx, ticket_id)
-    page = await repository.list_messages(session, ctx, ticket_id, include_internal=False)
-    return ticket_detail_external(view, page.items)
+    return await ticket_document(session, ctx, ticket_id)
 
 
 @router.patch("/{ticketId}", summary="Update a ticket", **responses.documented(responses.Ticket))

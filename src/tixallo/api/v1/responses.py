@@ -116,6 +116,10 @@ class Webhook(Shape):
     url: str
     description: str
     events: list[str] = Field(description="Event types, or ['*'] for all.")
+    format: Literal["tixallo", "tacohelp"] = Field(
+        description="Payload format: tixallo (the event as this API shows it) or tacohelp"
+        " (TacoHelp's documented shapes)."
+    )
     enabled: bool
     disabled_reason: str | None = Field(description="Why it was disabled, while it is.")
     disabled_at: datetime | None

@@ -31,6 +31,12 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 Limit = Annotated[int | None, Query(description="1 to 100 (more is clamped); default 50.")]
 CursorParam = Annotated[str | None, Query(description="next_cursor of the previous page.")]
 EventList = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=20)]
+PayloadFormat = Literal["tixallo", "tacohelp"]
+FORMAT_HELP = (
+    "tixallo: the event as this API shows it. tacohelp: {event, timestamp, data} with data in "
+    "TacoHelp's documented shape (customer events are not sent). A change applies to new "
+    "deliveries."
+)
 
 
 class WebhookCreate(StrictBody):
@@ -50,6 +56,7 @@ class WebhookCreate(StrictBody):
     events: EventList = Field(description="Event types, or ['*'] for all.")
     description: str = Field(default="", max_length=500)
     enabled: bool = True
+    format: PayloadFormat = Field(default="tixallo", description=FORMAT_HELP)
 
 
 class WebhookUpdate(StrictBody):
@@ -61,6 +68,7 @@ class WebhookUpdate(StrictBody):
     enabled: bool | None = Field(
         default=None, description="true re-enables and delivers what was kept."
     )
+    format: PayloadFormat | None = Field(default=None, description=FORMAT_HELP)
 
 
 async def _with_secret(
@@ -111,7 +119,11 @@ async def create_webhook(
     settings: AppSettings,
 ) -> JSONResponse:
     data = webhooks.EndpointCreate(
-        url=body.url, events=body.events, description=body.description, enabled=body.enabled
+        url=body.url,
+        events=body.events,
+        description=body.description,
+        enabled=body.enabled,
+        format=body.format,
     )
 
     async def make() -> webhooks.EndpointWithSecret:
@@ -140,7 +152,11 @@ async def update_webhook(
     settings: AppSettings,
 ) -> dict[str, Any]:
     data = webhooks.EndpointUpdate(
-        url=body.url, events=body.events, description=body.description, enabled=body.enabled
+        url=body.url,
+        events=body.events,
+        description=body.description,
+        enabled=body.enabled,
+        format=body.format,
     )
     endpoint = await webhooks.update_endpoint(
         session, ctx, webhook_id, data, allow_private=settings.webhook_allow_private

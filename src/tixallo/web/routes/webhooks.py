@@ -19,6 +19,7 @@ from tixallo.web.templating import render
 from tixallo.web.webhook_ping import send_test_event
 from tixallo.webhooks import repository as webhooks_repo
 from tixallo.webhooks import service as webhooks
+from tixallo.webhooks.models import FORMATS, TIXALLO
 
 router = APIRouter(prefix="/settings/webhooks")
 
@@ -48,6 +49,7 @@ async def _list_page(
         status_code=status_code,
         endpoints=page.items,
         event_types=EVENT_TYPES,
+        formats=FORMATS,
         threshold=_settings(request).webhook_breaker_threshold,
         **extra,
     )
@@ -73,6 +75,7 @@ async def _detail_page(
         deliveries=deliveries.items,
         attempts=attempts,
         event_types=EVENT_TYPES,
+        formats=FORMATS,
         threshold=_settings(request).webhook_breaker_threshold,
         **extra,
     )
@@ -96,6 +99,7 @@ async def create_webhook(request: Request, agent: AdminAgent) -> Response:
         url=field(form, "url").strip(),
         events=_events(form),
         description=field(form, "description"),
+        format=field(form, "format", TIXALLO),
     )
     try:
         async with db_of(request).transaction() as session:
@@ -108,7 +112,12 @@ async def create_webhook(request: Request, agent: AdminAgent) -> Response:
             )
     except TixalloError as exc:
         return await _list_page(
-            request, agent, status_code=400, error=exc.message, form_url=data.url
+            request,
+            agent,
+            status_code=400,
+            error=exc.message,
+            form_url=data.url,
+            form_format=data.format if data.format in FORMATS else None,
         )
     return await _detail_page(request, agent, created.endpoint.id, new_secret=created.secret)
 
@@ -125,6 +134,7 @@ async def update_webhook(request: Request, webhook_id: str, agent: AdminAgent) -
         url=field(form, "url").strip(),
         events=_events(form),
         description=field(form, "description"),
+        format=field(form, "format") or None,
     )
     try:
         async with db_of(request).transaction() as session:
