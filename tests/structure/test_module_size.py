@@ -8,13 +8,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2] / "src" / "tixallo"
 LIMIT = 400
 
-# Modules over the limit for now, each with the branch that splits it. Nothing else.
-TEMPORARY: frozenset[str] = frozenset(
-    {
-        "webhooks/repository.py",  # split in branch i14-format
-    }
-)
-
 
 def oversized(root: Path, limit: int = LIMIT) -> dict[str, int]:
     """Every ``.py`` under ``root`` (its path relative to ``root``) longer than ``limit``
@@ -31,15 +24,8 @@ def oversized(root: Path, limit: int = LIMIT) -> dict[str, int]:
 
 
 def test_no_module_is_over_400_lines() -> None:
-    over = {path: lines for path, lines in oversized(ROOT).items() if path not in TEMPORARY}
+    over = oversized(ROOT)
     assert over == {}, f"modules over {LIMIT} lines (split them by concept): {over}"
-
-
-def test_each_temporary_exclusion_is_still_needed() -> None:
-    """An exclusion outlives its split only by mistake: once the module is short (or gone),
-    its entry must go, so the set cannot quietly shelter the next long module."""
-    stale = TEMPORARY - set(oversized(ROOT))
-    assert stale == set(), f"remove from TEMPORARY, they are within {LIMIT} lines: {stale}"
 
 
 def test_a_planted_long_module_is_listed_and_migrations_are_not(tmp_path: Path) -> None:
