@@ -1,6 +1,7 @@
 """Shared fixtures: a real, migrated database per test (SQLite always; PostgreSQL when
 TIXALLO_TEST_POSTGRES_URL is set, and required when CI is set), the real ASGI app over httpx,
-and factories for workspaces and keys.
+factories for workspaces and keys, a webhook receiver, and an app with chosen settings.
+Fixtures only: what they hand out is built in tests/support.
 
 Each DB test runs once per backend. SQLite tests get a copy of a database file migrated once
 per session; PostgreSQL tests share a database migrated once per session and truncated after
@@ -10,11 +11,10 @@ each test (real commits, so concurrency tests see what production sees).
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,26 +23,21 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.support.databases import BACKENDS, POSTGRES_URL, truncate_all
+from tests.support.ratelimit import REDIS_URL, ClientFactory
+from tests.support.receiver import Receiver
+from tests.support.tenants import Tenant, TenantFactory
 from tixallo import migrate
 from tixallo.app import create_app
-from tixallo.auth.service import create_key, key_cache
+from tixallo.auth.service import key_cache
 from tixallo.config import Settings
-from tixallo.context import Ctx
 from tixallo.db import Database
-from tixallo.models import Base
-from tixallo.workspaces.service import NewWorkspace, create_workspace
-
-POSTGRES_URL = os.environ.get("TIXALLO_TEST_POSTGRES_URL", "")
-
-BACKENDS = [
-    pytest.param("sqlite", marks=pytest.mark.sqlite),
-    pytest.param("postgres", marks=pytest.mark.postgres),
-]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite: runs on the embedded SQLite database")
     config.addinivalue_line("markers", "postgres: runs on PostgreSQL (TIXALLO_TEST_POSTGRES_URL)")
+    config.addinivalue_line("markers", "redis: needs Redis (TIXALLO_TEST_REDIS_URL)")
 
 
 @pytest.fixture(scope="session")
@@ -97,19 +92,13 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, webhook_allow_private=True)
 
 
-async def _truncate_all(db: Database) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with db.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
-
-
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings)
     key_cache.clear()
     yield database
     if not database.is_sqlite:
-        await _truncate_all(database)
+        await truncate_all(database)
     await database.dispose()
     key_cache.clear()
 
@@ -122,47 +111,6 @@ async def client(db: Database, settings: Settings) -> AsyncIterator[httpx.AsyncC
         yield c
 
 
-@dataclass
-class Tenant:
-    """A workspace with its owner and a key; ``headers`` authenticate as that key."""
-
-    created: NewWorkspace
-    key: str
-    ctx: Ctx
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
-
-    @property
-    def id(self) -> str:
-        return self.created.workspace.id
-
-
-class TenantFactory:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.count = 0
-
-    async def __call__(self, *, scopes: list[str] | None = None, name: str | None = None) -> Tenant:
-        self.count += 1
-        async with self.db.transaction() as session:
-            created = await create_workspace(
-                session,
-                name=name or f"Workspace {self.count}",
-                admin_email=f"owner{self.count}-{uuid.uuid4().hex[:6]}@example.com",
-                admin_password="correct horse battery",
-                admin_name=f"Owner {self.count}",
-            )
-            ctx = Ctx(workspace_id=created.workspace.id)
-            key = await create_key(session, ctx, name="test", scopes=scopes or ["*"])
-        return Tenant(created=created, key=key.secret, ctx=ctx)
-
-    async def key(self, tenant: Tenant, scopes: list[str]) -> str:
-        async with self.db.transaction() as session:
-            return (await create_key(session, tenant.ctx, name="scoped", scopes=scopes)).secret
-
-
 @pytest.fixture
 def tenants(db: Database) -> TenantFactory:
     return TenantFactory(db)
@@ -173,13 +121,46 @@ async def tenant(tenants: TenantFactory) -> Tenant:
     return await tenants()
 
 
-def ticket_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "subject": "Login page shows blank screen",
-        "body": "When I try to log in using Safari the page stays white.",
-        "customer": {"email": "sam@acme.com", "name": "Sam"},
-        "priority": "high",
-        "tags": ["bug", "safari"],
-    }
-    body.update(overrides)
-    return body
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def make_receiver() -> Iterator[Callable[[], Receiver]]:
+    """``make_receiver()`` as often as a test needs receivers; all closed after it."""
+    made: list[Receiver] = []
+
+    def make() -> Receiver:
+        made.append(Receiver())
+        return made[-1]
+
+    yield make
+    for r in made:
+        r.close()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not REDIS_URL:
+        pytest.skip("TIXALLO_TEST_REDIS_URL is not set")
+    return REDIS_URL
+
+
+@pytest.fixture
+def app_client(db: Database, database_url: str) -> ClientFactory:
+    """``async with app_client(rate_limit="5/2", client_address="10.0.0.9") as c`` — a client
+    on a fresh app (its own limiter) with those settings, over the test's database."""
+
+    @asynccontextmanager
+    async def open_client(
+        *, client_address: str = "127.0.0.1", **overrides: Any
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        settings = Settings(database_url=database_url, **overrides)
+        app = create_app(settings, db=db)
+        transport = httpx.ASGITransport(app=app, client=(client_address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://tixallo.test") as c:
+            yield c
+
+    return open_client

@@ -2,60 +2,38 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import signal
 import subprocess
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
 
-from tests.support.server import free_port, wait_until_healthy
-
-#: The installed console script, as `make run` starts it (``.venv/bin/tixallo``).
-TIXALLO_SCRIPT = str(Path(sys.executable).parent / "tixallo")
+from tests.support.server import PYTHON_M_TIXALLO, clean_env, free_port, running, serve
 
 
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("TIXALLO_")}
-
-
-def start(cwd: Path, port: int, program: list[str] | None = None) -> subprocess.Popen[str]:
-    """Start the server as `make run` does, and wait until it answers."""
-    env = clean_env()
-    proc = subprocess.Popen(
-        [*(program or [sys.executable, "-m", "tixallo"]), "serve", "--demo", "--port", str(port)],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    wait_until_healthy(f"http://127.0.0.1:{port}", proc)
-    return proc
-
-
-def stop(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGTERM)
-    output, _ = proc.communicate(timeout=30)
-    return output
+def start_and_stop(cwd: Path, port: int, log_name: str, program: Sequence[str]) -> str:
+    """Start the server as `make run` does, wait until it answers, stop it; its output."""
+    server = serve({}, cwd / log_name, port=port, options=["--demo"], program=program, cwd=cwd)
+    with running(server, stop_timeout=30):
+        pass
+    return server.log()
 
 
 def test_first_start_creates_a_demo_and_prints_its_secrets_once(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # The secrets are printed before the server starts; read them after stopping it.
-    output = stop(start(tmp_path, port))
+    output = start_and_stop(tmp_path, port, "first.log", PYTHON_M_TIXALLO)
     assert f"http://127.0.0.1:{port}/" in output
     key = re.search(r"API key \(scope \*\): (th_\S+)", output)
     login = re.search(r"admin login: (\S+) / (\S+)", output)
     assert key and login, output
     assert (tmp_path / "var" / "tixallo.db").exists()
 
-    proc = start(tmp_path, port, [TIXALLO_SCRIPT])
-    try:
+    second_start = serve({}, tmp_path / "second.log", port=port, options=["--demo"], cwd=tmp_path)
+    with running(second_start, stop_timeout=30):
         headers = {"Authorization": f"Bearer {key.group(1)}"}
         listed = httpx.get(f"{base}/api/v1/tickets", headers=headers, timeout=10)
         assert listed.status_code == 200
@@ -70,8 +48,7 @@ def test_first_start_creates_a_demo_and_prints_its_secrets_once(tmp_path: Path) 
             timeout=10,
         )
         assert created.status_code == 201 and created.json()["data"]["number"] == 5
-    finally:
-        second = stop(proc)
+    second = second_start.log()
     assert key.group(1) not in second and "admin login" not in second
     assert "API key (scope" not in second
     assert "existing data" in second

@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Tenant
 from tests.support import hostile
 from tests.support.resources import make_resources
+from tests.support.tenants import Tenant
 from tixallo.db import Database
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 from tixallo.api.slashes import relative_location
 
 pytestmark = pytest.mark.usefixtures("db")

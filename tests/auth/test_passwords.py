@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 from tixallo.auth.passwords import (
     MIN_PASSWORD_LENGTH,
     PASSWORD_RULE,

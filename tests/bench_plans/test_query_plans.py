@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import Select
 
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 from tixallo import ids
 from tixallo.context import Ctx
 from tixallo.customers.models import Customer

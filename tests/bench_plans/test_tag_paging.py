@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Tenant, ticket_body
+from tests.support.tenants import Tenant, ticket_body
 
 
 async def _walk(client: httpx.AsyncClient, tenant: Tenant, query: str) -> list[str]:

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Tenant, TenantFactory
+from tests.support.tenants import Tenant, TenantFactory
 from tixallo.chat import service as chat
 from tixallo.context import Ctx
 from tixallo.customers.models import Customer

@@ -2,38 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import httpx
 import pytest
 
+from tests.support.cli import last_line, tixallo
 from tests.support.web import csrf_of, sign_in
 from tixallo.db import Database
 
 pytestmark = pytest.mark.usefixtures("db")
-
-
-def tixallo(
-    database_url: str, *args: str, ok: bool = True, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TIXALLO_DATABASE_URL": database_url}
-    result = subprocess.run(
-        [sys.executable, "-m", "tixallo", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if ok:
-        assert result.returncode == 0, result.stderr
-    return result
-
-
-def last_line(result: subprocess.CompletedProcess[str]) -> str:
-    return result.stdout.strip().splitlines()[-1]
 
 
 async def test_workspace_and_key_lifecycle(database_url: str, client: httpx.AsyncClient) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.docs.server import LiveServer, live_server
+from tests.support.live import LiveServer, live_server
 from tixallo.client import Tixallo
 
 

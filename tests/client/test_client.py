@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.docs.server import LiveServer
+from tests.support.live import LiveServer
 from tixallo.client import Tixallo, TixalloError
 
 

@@ -7,23 +7,26 @@ import uuid
 
 import httpx
 
-from tests.docs.server import LiveServer, run_cli
+from tests.support.cli import last_line, run_tixallo
+from tests.support.live import LiveServer
 from tixallo.client import Tixallo
 
 
 def tiny_budget_key(server: LiveServer) -> str:
-    return run_cli(
-        server.env,
-        "key",
-        "create",
-        "--workspace",
-        server.slug,
-        "--scopes",
-        "*",
-        "--name",
-        f"tiny-{uuid.uuid4().hex[:6]}",
-        "--rate-limit",
-        "2/2",
+    return last_line(
+        run_tixallo(
+            server.env,
+            "key",
+            "create",
+            "--workspace",
+            server.slug,
+            "--scopes",
+            "*",
+            "--name",
+            f"tiny-{uuid.uuid4().hex[:6]}",
+            "--rate-limit",
+            "2/2",
+        )
     )
 
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 import base64
 import json
 import os
-import queue
-import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.docs.server import LiveServer
+from tests.support.live import LiveServer
+from tests.support.receiver import Receiver
 from tixallo.client import Tixallo, WebhookVerificationError
 
 SECRET = "whsec_" + base64.b64encode(os.urandom(32)).decode()
@@ -65,46 +62,25 @@ def test_a_bad_signature_is_refused(tamper: str) -> None:
         Tixallo.verify_webhook(secret, headers, body)
 
 
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, queue.Queue[tuple[dict[str, str], bytes]]]]:
-    received: queue.Queue[tuple[dict[str, str], bytes]] = queue.Queue()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["content-length"]))
-            received.put((dict(self.headers.items()), body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/hook", received
-    finally:
-        httpd.shutdown()
-
-
-def test_a_real_delivery_verifies(
-    api: Tixallo,
-    server: LiveServer,
-    receiver: tuple[str, queue.Queue[tuple[dict[str, str], bytes]]],
-) -> None:
-    url, received = receiver
-    hook = api.webhooks.create(url=url, events=["ticket.created"])
+def test_a_real_delivery_verifies(api: Tixallo, server: LiveServer, receiver: Receiver) -> None:
+    hook = api.webhooks.create(url=receiver.url(), events=["ticket.created"])
     email = f"signed-{uuid.uuid4().hex[:8]}@example.com"
     ticket = api.tickets.create(subject="Signed", customer_email=email)
     try:
+        deadline = time.monotonic() + 20
+        seen = 0
         while True:
-            headers, body = received.get(timeout=20)
-            event = Tixallo.verify_webhook(hook["secret"], headers, body)
+            assert time.monotonic() < deadline, "the ticket's delivery never came"
+            if seen == len(receiver.requests):
+                time.sleep(0.05)
+                continue
+            got = receiver.requests[seen]
+            seen += 1
+            event = Tixallo.verify_webhook(hook["secret"], got.headers, got.body)
             if event["data"]["id"] == ticket["id"]:
                 break
         assert event["type"] == "ticket.created"
         with pytest.raises(WebhookVerificationError):
-            Tixallo.verify_webhook(hook["secret"], headers, body + b" ")
+            Tixallo.verify_webhook(hook["secret"], got.headers, got.body + b" ")
     finally:
         api.webhooks.delete(hook["id"])

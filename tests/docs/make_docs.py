@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.docs.endpoints import ENDPOINTS, Endpoint
-from tests.docs.server import live_server
+from tests.support.live import live_server
 from tixallo.api.v1.app import create_v1_app
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

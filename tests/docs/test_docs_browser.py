@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.docs.server import LiveServer, live_server
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.live import LiveServer, live_server
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGES = sorted(p.stem for p in DOCS.glob("*.md"))

@@ -25,7 +25,9 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 
-from tests.docs.server import LiveServer, live_server, run_cli
+from tests.support.cli import last_line, run_tixallo
+from tests.support.live import LiveServer, live_server
+from tests.support.shapes import shape_errors
 from tixallo.api.v1.app import create_v1_app
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -76,54 +78,6 @@ def live_routes() -> set[str]:
         for path, operations in spec["paths"].items()
         for method in operations
     }
-
-
-def shape_errors(documented: Any, got: Any, where: str = "$") -> list[str]:
-    """How ``got`` differs in shape from ``documented`` (null matches anything)."""
-    if documented is None or got is None:
-        return []
-    if isinstance(documented, dict):
-        if not isinstance(got, dict):
-            return [f"{where}: an object was documented, got {got!r}"]
-        errors = []
-        if missing := sorted(documented.keys() - got.keys()):
-            errors.append(f"{where}: documented but missing {missing}")
-        if extra := sorted(got.keys() - documented.keys()):
-            errors.append(f"{where}: answered but undocumented {extra}")
-        for key in documented.keys() & got.keys():
-            errors += shape_errors(documented[key], got[key], f"{where}.{key}")
-        return errors
-    if isinstance(documented, list):
-        if not isinstance(got, list):
-            return [f"{where}: a list was documented, got {got!r}"]
-        errors = []
-        for n, item in enumerate(got):
-            errors += shape_errors(_like(documented, item), item, f"{where}[{n}]")
-        return errors
-    kinds = (
-        (bool,)
-        if isinstance(documented, bool)
-        else (str,)
-        if isinstance(documented, str)
-        else (int, float)
-    )
-    if not isinstance(got, kinds) or (kinds != (bool,) and isinstance(got, bool)):
-        return [f"{where}: {type(documented).__name__} documented, got {got!r}"]
-    return []
-
-
-def _like(documented: list[Any], item: Any) -> Any:
-    """The documented item to compare ``item`` with: for events, one of the same type; an
-    event type the page does not show is checked on its envelope only."""
-    if not documented:
-        return None
-    first = documented[0]
-    if isinstance(item, dict) and "type" in item and isinstance(first, dict) and "type" in first:
-        same = [d for d in documented if d.get("type") == item["type"]]
-        if same:
-            return same[0]
-        return {k: v for k, v in first.items() if k != "data"} | {"data": None}
-    return documented[0]
 
 
 @pytest.fixture(scope="module")
@@ -178,10 +132,12 @@ def test_example_runs(server: LiveServer, example: Example, tmp_path: Path) -> N
     ).raise_for_status()
     key = server.key
     if example.budget:
-        key = run_cli(
-            server.env,
-            *("key", "create", "--workspace", server.slug, "--scopes", "*"),
-            *("--name", "budget", "--rate-limit", example.budget),
+        key = last_line(
+            run_tixallo(
+                server.env,
+                *("key", "create", "--workspace", server.slug, "--scopes", "*"),
+                *("--name", "budget", "--rate-limit", example.budget),
+            )
         )
     env = {
         **server.env,

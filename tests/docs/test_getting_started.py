@@ -4,17 +4,14 @@ the page's own commands, to a first created ticket."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.docs.server import free_port
-from tests.docs.test_examples import shape_errors
+from tests.support.server import PYTHON_M_TIXALLO, clean_env, running, serve
+from tests.support.shapes import shape_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "getting-started.md"
@@ -43,40 +40,24 @@ def test_the_page_has_five_numbered_steps_starting_with_make_run() -> None:
 
 
 def test_following_the_page_creates_a_first_ticket(tmp_path: Path) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIXALLO_")}
-    env["TIXALLO_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'tixallo.db'}"
-    env["TIXALLO_WEBHOOK_ALLOW_PRIVATE"] = "true"  # as `make run` sets it
+    env = {
+        "TIXALLO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tixallo.db'}",
+        "TIXALLO_WEBHOOK_ALLOW_PRIVATE": "true",  # as `make run` sets it
+    }
     # Step 1: `make run` is `tixallo serve --demo`; this test only picks a free port.
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tixallo", *make_run_command(), "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=tmp_path,
+    command = make_run_command()
+    assert command[0] == "serve"
+    server = serve(
+        env, tmp_path / "server.log", options=command[1:], program=PYTHON_M_TIXALLO, cwd=tmp_path
     )
-    try:
-        assert server.stdout is not None
-        printed = []
-        key = None
-        deadline = time.monotonic() + 60
-        while key is None:
-            assert time.monotonic() < deadline, f"no key printed: {printed}"
-            line = server.stdout.readline()
-            assert line, f"the server stopped: {printed}"
-            printed.append(line)
-            if match := re.search(r"API key \(scope \*\): (th_\S+)", line):
-                key = match.group(1)
-        url = f"http://127.0.0.1:{port}"
-        assert any(f"Tixallo is running at {url}/" in line for line in printed)
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline
-                time.sleep(0.2)
+    with running(server, stop_timeout=30):
+        # The key and the address are printed before the server starts answering.
+        printed = server.log()
+        found = re.search(r"API key \(scope \*\): (th_\S+)", printed)
+        assert found, printed
+        key = found.group(1)
+        url = server.base_url
+        assert f"Tixallo is running at {url}/" in printed
 
         # Steps 2 to 5, exactly as written, in one shell; the reader pastes their own
         # address and key into step 2.
@@ -88,7 +69,7 @@ def test_following_the_page_creates_a_first_ticket(tmp_path: Path) -> None:
         result = subprocess.run(
             ["bash", "-e", "-o", "pipefail", "-"],
             input=script,
-            env={k: v for k, v in env.items() if not k.startswith("TIXALLO_")},
+            env=clean_env(),
             capture_output=True,
             text=True,
             timeout=60,
@@ -110,6 +91,3 @@ def test_following_the_page_creates_a_first_ticket(tmp_path: Path) -> None:
             headers={"Authorization": f"Bearer {key}"},
         ).json()["data"]
         assert [m["body"] for m in messages] == ["Hello from the API."]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

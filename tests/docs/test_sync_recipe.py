@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.docs.server import live_server
+from tests.support.live import live_server
 
 SYNC_PAGE = Path(__file__).resolve().parents[2] / "docs" / "sync.md"
 

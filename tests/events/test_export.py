@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -11,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.cli.test_cli import tixallo
-from tests.conftest import Tenant, TenantFactory, ticket_body
+from tests.support.cli import tixallo
+from tests.support.hostile import b64
+from tests.support.tenants import Tenant, TenantFactory, ticket_body
 from tixallo import clock
 from tixallo.db import Database
 from tixallo.events.cursor import FeedCursor, cursor_key
@@ -134,10 +134,6 @@ async def test_parquet_export_is_readable(
     table = pq.read_table(tmp_path / "tickets.parquet")
     assert table.num_rows == 3
     assert json.loads(table.column("customer")[0].as_py())["email"].endswith(".com")
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import Tenant, TenantFactory, ticket_body
+from tests.support.hostile import b64
+from tests.support.tenants import Tenant, TenantFactory, ticket_body
 from tixallo import clock
 from tixallo.db import Database
 from tixallo.events.models import Event
@@ -199,10 +200,6 @@ async def test_no_event_is_skipped_when_commits_land_out_of_order(
 
 
 # Positions per workspace and signed cursors (issue 13, item 12; item 3 for `after` ≥ 2^63)
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def cursor_body(cursor: str) -> str:

@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from tests.fuzz.conftest import FuzzTarget, load_schema
+from tests.support.fuzz import FuzzTarget, load_schema
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}

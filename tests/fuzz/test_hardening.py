@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from tests.conftest import Tenant, ticket_body
+from tests.support.tenants import Tenant, ticket_body
 
 EXTERNAL_TICKET = {
     "subject": "Login page shows blank screen",

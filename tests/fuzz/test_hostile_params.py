@@ -24,10 +24,10 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount
 
-from tests.conftest import Tenant
-from tests.fuzz.conftest import FuzzTarget
 from tests.support import hostile
+from tests.support.fuzz import FuzzTarget
 from tests.support.resources import make_resources
+from tests.support.tenants import Tenant
 from tests.support.web import PASSWORD, csrf_of
 from tixallo.app import create_app
 from tixallo.config import Settings

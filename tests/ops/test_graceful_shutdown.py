@@ -16,8 +16,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Tenant, ticket_body
-from tests.ops.server import run_server
+from tests.support.server import running, serve
+from tests.support.tenants import Tenant, ticket_body
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.tickets.models import Ticket
@@ -89,7 +89,7 @@ def test_sigterm_under_load_loses_no_acknowledged_ticket(
         env["TIXALLO_REDIS_URL"] = redis_url
         workers = 2
 
-    with run_server(env, tmp_path / "server.log", workers=workers) as server:
+    with running(serve(env, tmp_path / "server.log", workers=workers)) as server:
         load = Load(server.base_url, tenant.headers)
         for thread in load.threads:
             thread.start()
@@ -97,6 +97,7 @@ def test_sigterm_under_load_loses_no_acknowledged_ticket(
         while load.count() < 60 and time.monotonic() < deadline:
             time.sleep(0.05)
         before_signal = load.count()
+        assert server.process is not None
         server.process.send_signal(signal.SIGTERM)
         exit_code = server.process.wait(timeout=30)
         load.stop.set()

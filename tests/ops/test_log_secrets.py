@@ -13,8 +13,8 @@ from secrets import token_urlsafe
 import httpx
 import pytest
 
-from tests.conftest import Tenant, TenantFactory, ticket_body
-from tests.ops.server import run_server
+from tests.support.server import running, serve
+from tests.support.tenants import Tenant, TenantFactory, ticket_body
 from tests.support.web import csrf_of
 from tixallo.app import create_app
 from tixallo.auth.service import create_key, revoke_key, rotate_key
@@ -123,7 +123,7 @@ def test_server_writes_one_json_line_per_request_and_no_key(
     database_url: str, tenant: Tenant, tmp_path: Path
 ) -> None:
     env = {"TIXALLO_DATABASE_URL": database_url, "TIXALLO_LOG_FORMAT": "json"}
-    with run_server(env, tmp_path / "server.log") as server, httpx.Client() as http:
+    with running(serve(env, tmp_path / "server.log")) as server, httpx.Client() as http:
         headers = tenant.headers
         http.get(f"{server.base_url}/api/v1/tickets", headers=headers)
         http.post(f"{server.base_url}/api/v1/tickets", json=ticket_body(), headers=headers)

@@ -9,8 +9,8 @@ import logging
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import Tenant, ticket_body
-from tests.ratelimit.conftest import ClientFactory, bearer, make_key
+from tests.support.ratelimit import ClientFactory, bearer, make_key
+from tests.support.tenants import Tenant, ticket_body
 from tixallo import metrics
 from tixallo.db import Database
 from tixallo.logging_config import JsonFormatter, TextFormatter, dict_config, resolve_format

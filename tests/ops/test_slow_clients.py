@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.ops.server import Server, run_server
+from tests.support.server import Process, running, serve
 
 DEADLINE = 1.0
 MAX_CONNECTIONS = 3
@@ -22,7 +22,7 @@ PATIENCE = 8.0
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
     tmp = tmp_path_factory.mktemp("slow-clients")
     env = {
         "TIXALLO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'tixallo.db'}",
@@ -31,11 +31,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "TIXALLO_HTTP_MAX_HEADER_BYTES": "4096",
         "TIXALLO_HTTP_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
     }
-    with run_server(env, tmp / "server.log") as running:
-        yield running
+    with running(serve(env, tmp / "server.log")) as started:
+        yield started
 
 
-def connect(server: Server) -> socket.socket:
+def connect(server: Process) -> socket.socket:
     port = int(server.base_url.rsplit(":", 1)[1])
     sock = socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
     return sock
@@ -54,7 +54,7 @@ def read_until_closed(sock: socket.socket) -> tuple[bytes, float]:
     return received, time.monotonic()
 
 
-def test_half_a_request_line_is_cut_off_after_the_header_deadline(server: Server) -> None:
+def test_half_a_request_line_is_cut_off_after_the_header_deadline(server: Process) -> None:
     with connect(server) as sock:
         started = time.monotonic()
         sock.sendall(b"GET /healthz HT")
@@ -63,7 +63,7 @@ def test_half_a_request_line_is_cut_off_after_the_header_deadline(server: Server
     assert DEADLINE * 0.8 <= closed - started < DEADLINE + 3
 
 
-def test_headers_sent_a_byte_at_a_time_do_not_extend_the_deadline(server: Server) -> None:
+def test_headers_sent_a_byte_at_a_time_do_not_extend_the_deadline(server: Process) -> None:
     with connect(server) as sock:
         started = time.monotonic()
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
@@ -85,7 +85,7 @@ def test_headers_sent_a_byte_at_a_time_do_not_extend_the_deadline(server: Server
 
 
 def test_a_body_slower_than_its_length_is_cut_off_after_the_body_deadline(
-    server: Server,
+    server: Process,
 ) -> None:
     with connect(server) as sock:
         sock.sendall(
@@ -101,7 +101,7 @@ def test_a_body_slower_than_its_length_is_cut_off_after_the_body_deadline(
     assert "Traceback" not in server.log() and '"status": 499' in server.log()
 
 
-def test_a_connection_that_sends_nothing_is_closed(server: Server) -> None:
+def test_a_connection_that_sends_nothing_is_closed(server: Process) -> None:
     with connect(server) as sock:
         started = time.monotonic()
         answer, closed = read_until_closed(sock)
@@ -109,7 +109,7 @@ def test_a_connection_that_sends_nothing_is_closed(server: Server) -> None:
     assert closed - started < DEADLINE + 3
 
 
-def test_prompt_requests_are_served_and_oversized_headers_refused_431(server: Server) -> None:
+def test_prompt_requests_are_served_and_oversized_headers_refused_431(server: Process) -> None:
     with connect(server) as sock:
         for _ in range(3):
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -123,7 +123,7 @@ def test_prompt_requests_are_served_and_oversized_headers_refused_431(server: Se
     assert refused.startswith(b"HTTP/1.1 431 "), refused
 
 
-def test_beyond_the_connection_limit_requests_are_answered_503(server: Server) -> None:
+def test_beyond_the_connection_limit_requests_are_answered_503(server: Process) -> None:
     idle = [connect(server) for _ in range(MAX_CONNECTIONS - 1)]
     try:
         with connect(server) as sock:

@@ -4,10 +4,8 @@ documentation pages. Built and installed for real, served from an empty folder."
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.server import free_port, wait_until_healthy
+from tests.support.server import running, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 UNTRACKED = shutil.ignore_patterns(".git", ".venv", "var", "build", "*.egg-info", "__pycache__")
@@ -50,25 +48,19 @@ def test_the_installed_wheel_serves_the_api_the_app_and_the_docs(
 ) -> None:
     empty = tmp_path / "elsewhere"
     empty.mkdir()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TIXALLO_", "PYTHON"))}
-    server = subprocess.Popen(
-        [installed, "serve", "--demo", "--port", str(port)],
+    server = serve(
+        {},
+        tmp_path / "server.log",
+        options=["--demo"],
+        program=[str(installed)],
         cwd=empty,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        drop=("TIXALLO_", "PYTHON"),
     )
-    try:
-        assert server.stdout is not None
-        printed = ""
-        while "API key (scope *)" not in printed and server.poll() is None:
-            printed += server.stdout.readline()
-        key = re.search(r"API key \(scope \*\): (th_\S+)", printed)
-        assert key, printed
-        wait_until_healthy(base, server)
+    with running(server, stop_timeout=30):
+        # The secrets are printed before the server starts answering.
+        key = re.search(r"API key \(scope \*\): (th_\S+)", server.log())
+        assert key, server.log()
+        base = server.base_url
         auth = {"Authorization": f"Bearer {key.group(1)}"}
         tickets = httpx.get(f"{base}/api/v1/tickets", headers=auth, timeout=10)
         assert tickets.status_code == 200 and len(tickets.json()["data"]) == 4
@@ -77,7 +69,4 @@ def test_the_installed_wheel_serves_the_api_the_app_and_the_docs(
         assert httpx.get(f"{base}/docs/static/docs.css", timeout=10).status_code == 200
         sign_in = httpx.get(f"{base}/signin", timeout=10, follow_redirects=True)
         assert sign_in.status_code == 200 and "<form" in sign_in.text
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=30)
     assert (empty / "var" / "tixallo.db").exists()

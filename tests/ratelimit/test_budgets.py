@@ -9,8 +9,8 @@ import time
 import httpx
 from sqlalchemy import func, select
 
-from tests.conftest import Tenant, TenantFactory, ticket_body
-from tests.ratelimit.conftest import ClientFactory, bearer, make_key
+from tests.support.ratelimit import ClientFactory, bearer, make_key
+from tests.support.tenants import Tenant, TenantFactory, ticket_body
 from tixallo.db import Database
 from tixallo.events.models import Event
 from tixallo.tickets.models import Ticket

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Tenant
-from tests.ratelimit.conftest import ClientFactory, bearer
+from tests.support.ratelimit import ClientFactory, bearer
+from tests.support.tenants import Tenant
 from tixallo.app import create_app
 from tixallo.config import Settings
 from tixallo.db import Database

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Tenant
-from tests.ops.server import run_server
-from tests.ratelimit.conftest import ClientFactory, bearer, make_key
+from tests.support.ratelimit import ClientFactory, bearer, make_key
+from tests.support.server import running, serve
+from tests.support.tenants import Tenant
 from tixallo.db import Database
 
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
@@ -43,8 +43,8 @@ def test_two_server_processes_share_one_budget(
         "TIXALLO_LOG_FORMAT": "json",
     }
     with (
-        run_server(env, tmp_path / "a.log") as a,
-        run_server(env, tmp_path / "b.log") as b,
+        running(serve(env, tmp_path / "a.log")) as a,
+        running(serve(env, tmp_path / "b.log")) as b,
         httpx.Client(timeout=10) as http,
     ):
         codes = []
@@ -108,7 +108,7 @@ async def test_failed_sign_ins_are_counted_across_processes_through_redis(
 ) -> None:
     """The agent app's sign-in throttle (8 failures per account per 15 minutes) is one
     count for every server process, not one per process."""
-    from tests.web.conftest import csrf_of
+    from tests.support.web import csrf_of
 
     email = tenant.created.user.email
     address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"

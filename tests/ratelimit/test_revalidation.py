@@ -15,8 +15,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Tenant
-from tests.ratelimit.conftest import ClientFactory, bearer, make_key
+from tests.support.ratelimit import ClientFactory, bearer, make_key
+from tests.support.tenants import Tenant
 from tixallo.db import Database
 
 BUDGET = 5

@@ -25,9 +25,10 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from tests.conftest import Tenant, ticket_body
-from tests.reliability.conftest import Process, Processes, Row, base_env, post, record, scale
-from tests.webhooks.conftest import Receiver, wait_until
+from tests.support.receiver import Receiver, wait_until
+from tests.support.reliability import Processes, Row, base_env, post, record_row, scale
+from tests.support.server import Process
+from tests.support.tenants import Tenant, ticket_body
 from tixallo.db import Database
 from tixallo.events.models import Event
 from tixallo.idempotency.models import IdempotencyRecord
@@ -223,7 +224,7 @@ async def test_sigkill_during_concurrent_creates_loses_nothing(
             integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
             journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
         assert journal == "wal"
-    record(
+    record_row(
         Row(
             "crash durability (SIGKILL serve)",
             backend,

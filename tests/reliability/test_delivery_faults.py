@@ -20,9 +20,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import Tenant
-from tests.reliability.conftest import Process, Processes, Row, base_env, record, scale
-from tests.webhooks.conftest import Receiver, Reply, wait_until
+from tests.support.receiver import Receiver, Reply, wait_until
+from tests.support.reliability import Processes, Row, base_env, record_row, scale
+from tests.support.server import Process
+from tests.support.tenants import Tenant
 from tixallo.db import Database
 from tixallo.events.models import Event
 from tixallo.tickets import service as tickets
@@ -140,7 +141,7 @@ async def test_killing_workers_during_deliveries_loses_none(
     per_endpoint = _per_path(sent, paths)
     lost = sum(len(events - set(receiver.ids(p))) for p in paths)
     statuses = await _statuses(db)
-    record(
+    record_row(
         Row(
             "worker kill (3 workers, SIGKILL)",
             backend,
@@ -191,7 +192,7 @@ async def test_hanging_receivers_do_not_delay_a_healthy_one(
     # The longest wait between two healthy deliveries (or before the first): served behind
     # a hanging endpoint, some wait would last a whole timeout.
     longest_gap = max(b - a for a, b in itertools.pairwise(times))
-    record(
+    record_row(
         Row(
             "slow receivers (3 hang 30 s)",
             backend,
@@ -230,7 +231,7 @@ async def test_sigterm_mid_delivery_exits_cleanly_and_the_delivery_is_retried(
     await asyncio.sleep(0.3)
     assert await _statuses(db) == Counter({SUCCEEDED: len(events)})
     sent = Counter(receiver.ids())
-    record(
+    record_row(
         Row(
             "graceful: SIGTERM worker mid-delivery",
             backend,

@@ -10,8 +10,8 @@ from collections import Counter
 import httpx
 from sqlalchemy import func, select
 
-from tests.conftest import Tenant, ticket_body
-from tests.reliability.conftest import Processes, Row, base_env, record, scale
+from tests.support.reliability import Processes, Row, base_env, record_row, scale
+from tests.support.tenants import Tenant, ticket_body
 from tixallo.db import Database
 from tixallo.tickets.models import Ticket
 
@@ -39,7 +39,7 @@ async def test_parallel_requests_with_one_key_make_one_ticket(
             select(func.count()).select_from(Ticket).where(Ticket.workspace_id == tenant.id)
         )
     server_errors = sum(n for code, n in statuses.items() if code >= 500)
-    record(
+    record_row(
         Row(
             "idempotency race (100 x one key)",
             backend,

@@ -11,8 +11,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select, update
 
-from tests.conftest import Tenant
-from tests.web.conftest import csrf_of
+from tests.support.tenants import Tenant
+from tests.support.web import csrf_of
 from tixallo import clock
 from tixallo.db import Database
 from tixallo.workspaces import invites

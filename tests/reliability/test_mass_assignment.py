@@ -17,9 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.api.test_route_matrix import Resources, api_routes, make_resources
-from tests.conftest import TenantFactory
-from tests.reliability.conftest import Row, record
+from tests.support.reliability import Row, record_row
+from tests.support.routes import Resources, api_resources, api_routes
+from tests.support.tenants import TenantFactory
 from tixallo.app import create_app
 from tixallo.auth.models import ApiKey
 from tixallo.config import Settings
@@ -76,7 +76,7 @@ async def test_privileged_fields_in_write_bodies_are_refused_or_ignored(
         assert len(routes) >= 15, routes
         for method, template in routes:
             # Fresh resources per route, so an earlier merge or end does not block this one.
-            ids: Resources = await make_resources(db, a)
+            ids: Resources = await api_resources(db, a)
             for name, value in fields.items():
                 body = ids.body(method, template)
                 body = dict(body) if isinstance(body, dict) else {}
@@ -126,7 +126,7 @@ async def test_privileged_fields_in_write_bodies_are_refused_or_ignored(
             assert listed.json()["data"] == [], path
 
         # Read every read route too, then scan the whole run for stored secrets.
-        ids = await make_resources(db, a)
+        ids = await api_resources(db, a)
         for method, template, _ in api_routes(app):
             if method == "GET":
                 got = await http.get(ids.fill(template), headers=a.headers)
@@ -145,7 +145,7 @@ async def test_privileged_fields_in_write_bodies_are_refused_or_ignored(
     assert stored
     everything = "\n".join(responses)
     exposed = [s for s in stored if s in everything or json.dumps(s)[1:-1] in everything]
-    record(
+    record_row(
         Row(
             "mass assignment + secret scan",
             backend,

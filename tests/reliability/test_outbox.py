@@ -23,9 +23,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.conftest import Tenant, TenantFactory, ticket_body
-from tests.reliability.conftest import Processes, Row, base_env, post, record, scale
-from tests.webhooks.conftest import Receiver, Reply, wait_until
+from tests.support.receiver import Receiver, Reply, wait_until
+from tests.support.reliability import Processes, Row, base_env, post, record_row, scale
+from tests.support.tenants import Tenant, TenantFactory, ticket_body
 from tixallo.auth.service import create_key
 from tixallo.config import Settings
 from tixallo.db import Database
@@ -120,7 +120,7 @@ async def test_forced_rollbacks_leave_no_ticket_and_no_event(
     leaked_tickets = [s for s in stored if FORCED in s]
     leaked_events = [e for e in events if FORCED in str(e)]
     kept_subjects = {s for s in subjects if FORCED not in s}
-    record(
+    record_row(
         Row(
             "outbox: forced rollbacks",
             backend,
@@ -296,7 +296,7 @@ async def test_out_of_order_commits_skip_nothing_in_feed_or_webhooks(
     webhook_missing = sum(
         len(events_of[t.id] - set(receiver.ids(f"/w{n}"))) for n, t in enumerate(workspaces)
     )
-    record(
+    record_row(
         Row(
             "outbox gaps: out-of-order commits",
             backend,
@@ -364,7 +364,7 @@ async def test_crash_between_commit_and_delivery_loses_no_event(
     receiver.reply = lambda _r: Reply()
     await wait_until(lambda: expected <= set(receiver.ids("/pending")), timeout=90)
     sent = Counter(receiver.ids("/pending"))
-    record(
+    record_row(
         Row(
             "outbox: kill between commit and delivery",
             backend,

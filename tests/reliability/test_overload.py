@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import text
 
-from tests.conftest import Tenant
-from tests.reliability.conftest import Row, record
+from tests.support.reliability import Row, record_row
+from tests.support.tenants import Tenant
 from tixallo.app import create_app
 from tixallo.config import Settings
 from tixallo.db import Database
@@ -28,7 +28,7 @@ async def test_exhausted_pool_is_503_with_retry_after(
             after = await http.get("/api/v1/tickets", headers=tenant.headers)
     finally:
         await tiny.dispose()
-    record(Row("pool exhausted", backend, 2, 1, 0, 0, 0, 0, f"answered {busy.status_code}"))
+    record_row(Row("pool exhausted", backend, 2, 1, 0, 0, 0, 0, f"answered {busy.status_code}"))
     assert busy.status_code == 503, busy.text
     assert busy.json()["error"]["type"]
     assert busy.headers.get("retry-after")

@@ -22,9 +22,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Tenant, ticket_body
-from tests.ops.server import free_port
-from tests.reliability.conftest import Processes, Row, base_env, get_json, record, scale
+from tests.support.reliability import Processes, Row, base_env, get_json, record_row, scale
+from tests.support.server import free_port
+from tests.support.tenants import Tenant, ticket_body
 from tixallo.auth.service import create_key
 from tixallo.db import Database
 from tixallo.tickets.models import Ticket
@@ -191,7 +191,7 @@ async def test_redis_stopped_and_started_keeps_serving_and_limiting(
     lost = len(set(load.created) - stored)
     server_errors = sum(n for code, n in load.statuses.items() if code >= 500)
     total = sum(load.statuses.values())
-    record(
+    record_row(
         Row(
             "Redis stopped and started",
             backend,

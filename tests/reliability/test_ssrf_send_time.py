@@ -10,10 +10,11 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from tests.conftest import Tenant
-from tests.reliability.conftest import Row, record
-from tests.webhooks.conftest import Receiver, create_ticket, create_webhook, running_worker
-from tests.webhooks.test_ssrf import PRIVATE_URLS
+from tests.support.hostile import PRIVATE_URLS
+from tests.support.receiver import Receiver
+from tests.support.reliability import Row, record_row
+from tests.support.tenants import Tenant
+from tests.support.webhooks import create_ticket, create_webhook, running_worker
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.webhooks.models import WebhookAttempt, WebhookDelivery
@@ -63,7 +64,7 @@ async def test_every_forbidden_form_is_refused_at_send_time(
             await asyncio.sleep(0.05)
     attempts = await first_attempts()
     refused = [a for a in attempts if a and str(a["error"]).startswith("refused:")]
-    record(
+    record_row(
         Row(
             "SSRF at send time",
             backend,

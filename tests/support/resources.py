@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 from tixallo import clock, models
 from tixallo.auth.service import list_keys
 from tixallo.chat import service as chat

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Tenant, ticket_body
+from tests.support.tenants import Tenant, ticket_body
 from tixallo.db import Database
 from tixallo.events.models import Event
 from tixallo.events.service import event_payload

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Tenant, ticket_body
+from tests.support.tenants import Tenant, ticket_body
 from tixallo.db import Database
 from tixallo.errors import Invalid
 from tixallo.events.models import Event

@@ -12,7 +12,7 @@ import asyncio
 import httpx
 from sqlalchemy import select
 
-from tests.conftest import Tenant, TenantFactory
+from tests.support.tenants import Tenant, TenantFactory
 from tixallo.db import Database
 from tixallo.tickets import service as tickets
 from tixallo.tickets.models import Message, Ticket

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql
 
-from tests.conftest import Tenant, TenantFactory, ticket_body
-from tests.web.conftest import sign_in
+from tests.support.tenants import Tenant, TenantFactory, ticket_body
+from tests.support.web import sign_in
 from tixallo.db import Database
 from tixallo.tickets import repository
 from tixallo.tickets import search as search_module

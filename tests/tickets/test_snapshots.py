@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Tenant, TenantFactory, ticket_body
+from tests.support.tenants import Tenant, TenantFactory, ticket_body
 from tixallo.db import Database
 from tixallo.tickets import repository
 from tixallo.tickets import service as tickets

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import TenantFactory
-from tests.web.conftest import PASSWORD, csrf_of, sign_in
+from tests.support.tenants import TenantFactory
+from tests.support.web import PASSWORD, csrf_of, sign_in
 from tixallo.app import create_app
 from tixallo.auth.passwords import PASSWORD_RULE
 from tixallo.config import Settings

@@ -15,22 +15,29 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, Server, require_chromium, running_server
-from tests.web.receiver import running_receiver
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.receiver import Receiver
+from tests.support.server import Process, running, serve
 from tixallo.auth.keys import display_prefix
 
 PASSWORD = "a fine long password"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+    """``tixallo serve`` on a fresh SQLite file, exactly as a user would start it."""
     require_chromium()
-    with running_server(tmp_path_factory.mktemp("browser")) as running:
-        yield running
+    where = tmp_path_factory.mktemp("browser")
+    env = {
+        "TIXALLO_DATABASE_URL": f"sqlite+aiosqlite:///{where / 'tixallo.db'}",
+        "TIXALLO_WEBHOOK_ALLOW_PRIVATE": "true",
+    }
+    with running(serve(env, where / "server.log", cwd=where), stop_timeout=10) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[Any]:
+def browser(server: Process) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -42,8 +49,8 @@ def browser(server: Server) -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, server: Server) -> Iterator[Any]:
-    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800})
+def page(browser: Any, server: Process) -> Iterator[Any]:
+    context = browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
@@ -82,9 +89,9 @@ def create_key(page: Any, name: str, scopes: list[str]) -> str:
     return secret.strip()
 
 
-def api(server: Server, key: str) -> httpx.Client:
+def api(server: Process, key: str) -> httpx.Client:
     return httpx.Client(
-        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=10
+        base_url=f"{server.base_url}/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=10
     )
 
 
@@ -105,7 +112,7 @@ def test_sign_up_sign_out_and_sign_in(page: Any) -> None:
     assert page.locator("h1").text_content() == "API keys"
 
 
-def test_api_key_created_used_and_revoked(page: Any, server: Server) -> None:
+def test_api_key_created_used_and_revoked(page: Any, server: Process) -> None:
     sign_up(page, "Keys Co")
     secret = create_key(page, "CRM sync", ["tickets:read"])
     with api(server, secret) as client:
@@ -122,7 +129,7 @@ def test_api_key_created_used_and_revoked(page: Any, server: Server) -> None:
         assert client.get("/tickets").status_code == 401
 
 
-def test_work_a_ticket_end_to_end(page: Any, server: Server) -> None:
+def test_work_a_ticket_end_to_end(page: Any, server: Process) -> None:
     sign_up(page, "Support Co")
     secret = create_key(page, "intake", ["tickets:read", "tickets:write"])
     page.goto("/")
@@ -190,7 +197,7 @@ def test_work_a_ticket_end_to_end(page: Any, server: Server) -> None:
         assert merged["status"] == "closed"
 
 
-def test_xss_payloads_render_as_text(page: Any, server: Server) -> None:
+def test_xss_payloads_render_as_text(page: Any, server: Process) -> None:
     sign_up(page, "Safe Co")
     secret = create_key(page, "intake", ["*"])
     payload = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
@@ -222,7 +229,7 @@ def test_xss_payloads_render_as_text(page: Any, server: Server) -> None:
     assert payload in (page.text_content(".msg.note .msg-body") or "")
 
 
-def test_live_chat_with_a_visitor_posting_through_the_api(page: Any, server: Server) -> None:
+def test_live_chat_with_a_visitor_posting_through_the_api(page: Any, server: Process) -> None:
     sign_up(page, "Chat Co")
     secret = create_key(page, "widget", ["chat:read", "chat:write"])
     with api(server, secret) as client:
@@ -256,12 +263,12 @@ def test_live_chat_with_a_visitor_posting_through_the_api(page: Any, server: Ser
         assert page.locator(".msg:has-text('My invoice is wrong')").count() == 1
 
 
-def test_webhook_registered_and_delivery_appears_in_its_log(page: Any, server: Server) -> None:
+def test_webhook_registered_and_delivery_appears_in_its_log(page: Any, server: Process) -> None:
     sign_up(page, "Hooks Co")
     secret = create_key(page, "intake", ["tickets:write"])
-    with running_receiver() as receiver:
+    with Receiver() as receiver:
         page.goto("/settings/webhooks")
-        page.fill("#create-webhook input[name=url]", receiver.url)
+        page.fill("#create-webhook input[name=url]", receiver.url("/hooks"))
         page.check("#create-webhook input[value='ticket.created']")
         page.click("#create-webhook button[type=submit]")
         signing_secret = page.text_content("#secret-value") or ""
@@ -285,7 +292,7 @@ def test_webhook_registered_and_delivery_appears_in_its_log(page: Any, server: S
         assert "ticket.created" in (row.text_content() or "")
         assert "succeeded" in (row.text_content() or "")
         assert "HTTP 200" in (row.text_content() or "")
-        delivered = [json.loads(r.body) for r in receiver.received]
+        delivered = [json.loads(r.body) for r in receiver.requests]
         assert any(p["type"] == "ticket.created" for p in delivered)
         row.locator("button:has-text('Redeliver')").click()
         page.wait_for_selector(".flash:has-text('Delivery queued again')")

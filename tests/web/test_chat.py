@@ -4,27 +4,10 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Tenant, TenantFactory
-from tests.web.conftest import csrf_of, sign_in
+from tests.support.tenants import Tenant, TenantFactory
+from tests.support.web import CHAT_XSS, csrf_of, sign_in, start_chat
 
-XSS = "<script>alert(1)</script>"
-
-
-async def start_chat(client: httpx.AsyncClient, tenant: Tenant, text: str) -> str:
-    started = await client.post(
-        "/api/v1/chat/conversations",
-        json={"visitor_email": "vic@visitor.com", "visitor_name": f"Vic {XSS}"},
-        headers=tenant.headers,
-    )
-    assert started.status_code == 201, started.text
-    conversation_id: str = started.json()["data"]["id"]
-    sent = await client.post(
-        f"/api/v1/chat/conversations/{conversation_id}/messages",
-        json={"content": text, "sender_type": "visitor"},
-        headers=tenant.headers,
-    )
-    assert sent.status_code == 201, sent.text
-    return conversation_id
+XSS = CHAT_XSS
 
 
 async def test_agent_replies_ends_and_makes_a_ticket(

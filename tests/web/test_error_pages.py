@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 from tixallo import auth
 from tixallo.app import create_app
 from tixallo.config import Settings

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import Tenant, ticket_body
-from tests.web.conftest import PASSWORD, csrf_of, sign_in
+from tests.support.tenants import Tenant, ticket_body
+from tests.support.web import PASSWORD, csrf_of, sign_in
 from tixallo.db import Database
 from tixallo.errors import Invalid
 from tixallo.web.deps import check_form_field

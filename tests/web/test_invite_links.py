@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 from tests.support.web import sign_in
 from tixallo.app import create_app
 from tixallo.config import Settings

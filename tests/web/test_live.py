@@ -8,9 +8,8 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import Tenant
-from tests.web.conftest import sign_in
-from tests.web.test_chat import start_chat
+from tests.support.tenants import Tenant
+from tests.support.web import sign_in, start_chat
 from tixallo.web.routes import live
 from tixallo.web.templating import LIVE_SINCE_MARGIN_MS
 

@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import re
-import uuid
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Tenant, TenantFactory, ticket_body
-from tests.web.conftest import PASSWORD, csrf_of, sign_in
+from tests.support.tenants import Tenant, TenantFactory, post_ticket, ticket_body
+from tests.support.web import add_agent, csrf_of, sign_in
 from tixallo.db import Database
-from tixallo.workspaces.service import add_member
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 XSS_ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
-
-
-async def add_agent(db: Database, tenant: Tenant, role: str = "agent") -> str:
-    email = f"{role}-{uuid.uuid4().hex[:6]}@example.com"
-    async with db.transaction() as session:
-        await add_member(
-            session, tenant.id, email=email, name=f"An {role}", role=role, password=PASSWORD
-        )
-    return email
-
-
-async def create_ticket(
-    client: httpx.AsyncClient, tenant: Tenant, **overrides: object
-) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/tickets", json=ticket_body(**overrides), headers=tenant.headers
-    )
-    assert response.status_code == 201, response.text
-    data: dict[str, Any] = response.json()["data"]
-    return data
 
 
 SETTINGS_PAGES = [
@@ -84,7 +61,7 @@ async def test_other_workspace_resources_are_404(
     client: httpx.AsyncClient, tenants: TenantFactory
 ) -> None:
     mine, theirs = await tenants(), await tenants()
-    their_ticket = await create_ticket(client, theirs, customer={"email": "bo@other.com"})
+    their_ticket = await post_ticket(client, theirs, customer={"email": "bo@other.com"})
     await sign_in(client, mine.created.user.email)
     csrf = csrf_of((await client.get("/")).text)
     their_customer = their_ticket["customer"]
@@ -108,7 +85,7 @@ async def test_other_workspace_resources_are_404(
         response = await client.post(path, data={"csrf": csrf, **data})
         assert response.status_code == 404, path
     # Assigning my ticket to their member is refused too.
-    my_ticket = await create_ticket(client, mine)
+    my_ticket = await post_ticket(client, mine)
     response = await client.post(
         f"/tickets/{my_ticket['id']}/update",
         data={"csrf": csrf, "assignee": theirs.created.owner.id},
@@ -121,7 +98,7 @@ async def test_other_workspace_resources_are_404(
 async def test_user_content_is_escaped_everywhere(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    ticket = await create_ticket(
+    ticket = await post_ticket(
         client,
         tenant,
         subject=f"Subject {XSS}",
@@ -161,7 +138,7 @@ async def test_user_content_is_escaped_everywhere(
 async def test_tags_with_markup_are_refused_or_escaped(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    ticket = await create_ticket(client, tenant)
+    ticket = await post_ticket(client, tenant)
     await sign_in(client, tenant.created.user.email)
     csrf = csrf_of((await client.get("/")).text)
     response = await client.post(
@@ -175,8 +152,8 @@ async def test_tags_with_markup_are_refused_or_escaped(
 async def test_reply_note_status_assign_and_merge(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    first = await create_ticket(client, tenant, subject="First")
-    second = await create_ticket(client, tenant, subject="Second", body="Second body")
+    first = await post_ticket(client, tenant, subject="First")
+    second = await post_ticket(client, tenant, subject="Second", body="Second body")
     await sign_in(client, tenant.created.user.email)
     csrf = csrf_of((await client.get("/")).text)
     tid = first["id"]
@@ -237,7 +214,7 @@ async def test_reply_note_status_assign_and_merge(
 
 async def test_queue_filters_search_and_paging(client: httpx.AsyncClient, tenant: Tenant) -> None:
     for i in range(55):
-        await create_ticket(
+        await post_ticket(
             client,
             tenant,
             subject=f"Ticket {i:02d}",
@@ -366,8 +343,8 @@ async def test_invite_link_works_once(client: httpx.AsyncClient, tenant: Tenant)
 
 
 async def test_dashboard_shows_figures(client: httpx.AsyncClient, tenant: Tenant) -> None:
-    ticket = await create_ticket(client, tenant)
-    await create_ticket(client, tenant, priority="urgent")
+    ticket = await post_ticket(client, tenant)
+    await post_ticket(client, tenant, priority="urgent")
     await sign_in(client, tenant.created.user.email)
     csrf = csrf_of((await client.get("/")).text)
     await client.post(

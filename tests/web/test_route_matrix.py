@@ -19,8 +19,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from tests.conftest import Tenant, TenantFactory
 from tests.support.resources import make_resources, workspace_rows
+from tests.support.tenants import Tenant, TenantFactory
 from tests.support.web import PASSWORD, csrf_of, sign_in
 from tixallo.app import create_app
 from tixallo.config import Settings

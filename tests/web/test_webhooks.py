@@ -8,16 +8,15 @@ import re
 
 import httpx
 
-from tests.conftest import Tenant, TenantFactory
-from tests.web.browser import free_port
-from tests.web.conftest import sign_in
-from tests.web.receiver import running_receiver
-from tests.web.test_pages import add_agent
+from tests.support.receiver import Receiver
+from tests.support.server import free_port
+from tests.support.tenants import Tenant, TenantFactory
+from tests.support.web import add_agent, sign_in
 from tixallo.db import Database
 from tixallo.webhooks import signing
 
 
-async def create_webhook(client: httpx.AsyncClient, csrf: str, url: str) -> tuple[str, str]:
+async def create_webhook_in_app(client: httpx.AsyncClient, csrf: str, url: str) -> tuple[str, str]:
     response = await client.post(
         "/settings/webhooks",
         data={"csrf": csrf, "url": url, "events": ["ticket.created"], "description": "CRM"},
@@ -31,17 +30,17 @@ async def create_webhook(client: httpx.AsyncClient, csrf: str, url: str) -> tupl
 
 async def test_webhook_settings_round_trip(client: httpx.AsyncClient, tenant: Tenant) -> None:
     csrf = await sign_in(client, tenant.created.user.email)
-    with running_receiver() as receiver:
-        webhook_id, secret = await create_webhook(client, csrf, receiver.url)
+    with Receiver() as receiver:
+        webhook_id, secret = await create_webhook_in_app(client, csrf, receiver.url("/hooks"))
         page = f"/settings/webhooks/{webhook_id}"
         assert secret not in (await client.get(page)).text  # shown once
-        assert receiver.url in (await client.get("/settings/webhooks")).text
+        assert receiver.url("/hooks") in (await client.get("/settings/webhooks")).text
 
         tested = await client.post(f"{page}/test", data={"csrf": csrf})
         assert tested.status_code == 200
         assert "Test event: delivered (HTTP 200)" in tested.text
-        assert len(receiver.received) == 1
-        sent = receiver.received[0]
+        assert len(receiver.requests) == 1
+        sent = receiver.requests[0]
         payload = json.loads(sent.body)
         assert payload["type"] == "webhook.test"
         expected = signing.sign(
@@ -53,7 +52,7 @@ async def test_webhook_settings_round_trip(client: httpx.AsyncClient, tenant: Te
         new_secret = re.search(r'id="secret-value">([^<]+)<', rotated.text)
         assert new_secret and new_secret.group(1) != secret
         await client.post(f"{page}/test", data={"csrf": csrf})
-        again = receiver.received[1]
+        again = receiver.requests[1]
         assert again.headers["webhook-signature"] == signing.sign(
             new_secret.group(1),
             again.headers["webhook-id"],
@@ -123,7 +122,7 @@ async def test_other_workspace_webhook_is_404(
 ) -> None:
     mine, theirs = await tenants(), await tenants()
     their_csrf = await sign_in(client, theirs.created.user.email)
-    webhook_id, _ = await create_webhook(client, their_csrf, "http://127.0.0.1:9/theirs")
+    webhook_id, _ = await create_webhook_in_app(client, their_csrf, "http://127.0.0.1:9/theirs")
     csrf = await sign_in(client, mine.created.user.email)
     page = f"/settings/webhooks/{webhook_id}"
     assert (await client.get(page)).status_code == 404

@@ -9,14 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Tenant, TenantFactory
-from tests.webhooks.conftest import (
-    Receiver,
-    create_ticket,
-    create_webhook,
-    running_worker,
-    wait_until,
-)
+from tests.support.receiver import Receiver, wait_until
+from tests.support.tenants import Tenant, TenantFactory
+from tests.support.webhooks import create_ticket, create_webhook, running_worker
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.webhooks.models import WebhookEndpoint

@@ -10,16 +10,9 @@ import httpx
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
-from tests.conftest import Tenant
-from tests.webhooks.conftest import (
-    FAST_RETRIES,
-    Receiver,
-    Reply,
-    create_ticket,
-    create_webhook,
-    running_worker,
-    wait_until,
-)
+from tests.support.receiver import Receiver, Reply, wait_until
+from tests.support.tenants import Tenant
+from tests.support.webhooks import FAST_RETRIES, create_ticket, create_webhook, running_worker
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.events.models import Event

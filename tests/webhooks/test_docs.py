@@ -16,15 +16,9 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.conftest import Tenant
-from tests.webhooks.conftest import (
-    Received,
-    Receiver,
-    create_ticket,
-    create_webhook,
-    running_worker,
-    wait_until,
-)
+from tests.support.receiver import Received, Receiver, wait_until
+from tests.support.tenants import Tenant
+from tests.support.webhooks import create_ticket, create_webhook, running_worker
 from tixallo.config import Settings
 from tixallo.db import Database
 

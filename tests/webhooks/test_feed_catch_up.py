@@ -9,15 +9,9 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Tenant
-from tests.webhooks.conftest import (
-    Receiver,
-    Reply,
-    create_ticket,
-    create_webhook,
-    running_worker,
-    wait_until,
-)
+from tests.support.receiver import Receiver, Reply, wait_until
+from tests.support.tenants import Tenant
+from tests.support.webhooks import create_ticket, create_webhook, running_worker
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.tickets import service as tickets

@@ -21,15 +21,10 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from tests.conftest import Tenant
+from tests.support.receiver import Receiver, wait_until
+from tests.support.tenants import Tenant
 from tests.support.web import sign_in
-from tests.webhooks.conftest import (
-    Receiver,
-    create_ticket,
-    create_webhook,
-    running_worker,
-    wait_until,
-)
+from tests.support.webhooks import create_ticket, create_webhook, running_worker
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.tacohelp import shapes

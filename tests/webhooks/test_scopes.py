@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 from tests.support.web import sign_in
-from tests.webhooks.conftest import create_ticket
+from tests.support.webhooks import create_ticket
 from tixallo.auth.service import create_key
 from tixallo.db import Database
 from tixallo.events.models import Event
@@ -24,7 +24,9 @@ HOOK = "http://127.0.0.1:9/hook"
 READ_ALL = ["tickets:read", "customers:read", "chat:read"]
 
 
-async def make_key(db: Database, tenant: Tenant, scopes: list[str]) -> tuple[str, dict[str, str]]:
+async def make_scoped_key(
+    db: Database, tenant: Tenant, scopes: list[str]
+) -> tuple[str, dict[str, str]]:
     """A key of the tenant's workspace: its id and the headers that authenticate as it."""
     async with db.transaction() as session:
         made = await create_key(session, tenant.ctx, name="scoped", scopes=scopes)
@@ -49,7 +51,7 @@ async def stored(db: Database, webhook_id: str) -> WebhookEndpoint:
 async def test_webhooks_write_alone_subscribes_to_nothing(
     client: httpx.AsyncClient, tenant: Tenant, db: Database
 ) -> None:
-    _, headers = await make_key(db, tenant, ["webhooks:write", "webhooks:read"])
+    _, headers = await make_scoped_key(db, tenant, ["webhooks:write", "webhooks:read"])
     for events, scope in (
         (["*"], "tickets:read"),
         (["ticket.created"], "tickets:read"),
@@ -71,7 +73,7 @@ async def test_webhooks_write_alone_subscribes_to_nothing(
 async def test_a_key_subscribes_to_the_types_it_can_read(
     client: httpx.AsyncClient, tenant: Tenant, db: Database
 ) -> None:
-    _, headers = await make_key(db, tenant, ["webhooks:write", "tickets:read"])
+    _, headers = await make_scoped_key(db, tenant, ["webhooks:write", "tickets:read"])
     star = await client.post(
         "/api/v1/webhooks", json={"url": HOOK, "events": ["*"]}, headers=headers
     )
@@ -97,7 +99,7 @@ async def test_a_key_subscribes_to_the_types_it_can_read(
 async def test_every_read_scope_may_subscribe_to_star(
     client: httpx.AsyncClient, tenant: Tenant, db: Database
 ) -> None:
-    key_id, headers = await make_key(db, tenant, ["webhooks:write", *READ_ALL])
+    key_id, headers = await make_scoped_key(db, tenant, ["webhooks:write", *READ_ALL])
     made = await client.post(
         "/api/v1/webhooks", json={"url": HOOK, "events": ["*"]}, headers=headers
     )
@@ -113,7 +115,7 @@ async def test_changing_url_or_events_is_subscribing_anew(
         "/api/v1/webhooks", json={"url": HOOK, "events": ["*"]}, headers=tenant.headers
     )
     hook = made.json()["data"]
-    narrow_id, narrow = await make_key(db, tenant, ["webhooks:write", "tickets:read"])
+    narrow_id, narrow = await make_scoped_key(db, tenant, ["webhooks:write", "tickets:read"])
     path = f"/api/v1/webhooks/{hook['id']}"
     described = await client.patch(path, json={"description": "CRM"}, headers=narrow)
     assert described.status_code == 200
@@ -138,7 +140,9 @@ async def test_fan_out_delivers_only_what_the_subscribing_key_may_read(
 ) -> None:
     """Defence in depth: a subscription widened behind the API's back (here, written to
     the database) still receives only the types its key can read."""
-    _, headers = await make_key(db, tenant, ["webhooks:write", "webhooks:read", "tickets:read"])
+    _, headers = await make_scoped_key(
+        db, tenant, ["webhooks:write", "webhooks:read", "tickets:read"]
+    )
     made = await client.post(
         "/api/v1/webhooks", json={"url": HOOK, "events": ["ticket.created"]}, headers=headers
     )
@@ -160,7 +164,7 @@ async def test_fan_out_delivers_only_what_the_subscribing_key_may_read(
 async def test_revoking_a_key_disables_its_webhooks(
     client: httpx.AsyncClient, tenant: Tenant, db: Database
 ) -> None:
-    key_id, headers = await make_key(db, tenant, ["webhooks:write", *READ_ALL])
+    key_id, headers = await make_scoped_key(db, tenant, ["webhooks:write", *READ_ALL])
     made = await client.post(
         "/api/v1/webhooks", json={"url": HOOK, "events": ["*"]}, headers=headers
     )
@@ -178,7 +182,7 @@ async def test_revoking_a_key_disables_its_webhooks(
     untouched = f"/api/v1/webhooks/{other.json()['data']['id']}"
     assert (await client.get(untouched, headers=tenant.headers)).json()["data"]["enabled"]
 
-    _, writer = await make_key(db, tenant, ["webhooks:write", "tickets:read"])
+    _, writer = await make_scoped_key(db, tenant, ["webhooks:write", "tickets:read"])
     for attempt in (
         client.post(f"/api/v1/webhooks/{hook_id}/enable", headers=writer),
         client.patch(f"/api/v1/webhooks/{hook_id}", json={"enabled": True}, headers=writer),
@@ -190,7 +194,7 @@ async def test_revoking_a_key_disables_its_webhooks(
         assert refused.json()["error"]["param"] == "events"
     assert (await stored(db, hook_id)).enabled is False
 
-    reader_id, reader = await make_key(db, tenant, ["webhooks:write", *READ_ALL])
+    reader_id, reader = await make_scoped_key(db, tenant, ["webhooks:write", *READ_ALL])
     enabled = await client.post(f"/api/v1/webhooks/{hook_id}/enable", headers=reader)
     assert enabled.status_code == 200 and enabled.json()["data"]["enabled"] is True
     assert (await stored(db, hook_id)).created_by_key_id == reader_id
@@ -199,7 +203,7 @@ async def test_revoking_a_key_disables_its_webhooks(
 async def test_admins_enable_and_subscribe_to_all_in_the_app(
     client: httpx.AsyncClient, tenant: Tenant, db: Database
 ) -> None:
-    key_id, headers = await make_key(db, tenant, ["webhooks:write", "tickets:read"])
+    key_id, headers = await make_scoped_key(db, tenant, ["webhooks:write", "tickets:read"])
     made = await client.post(
         "/api/v1/webhooks", json={"url": HOOK, "events": ["ticket.created"]}, headers=headers
     )
@@ -220,7 +224,7 @@ async def test_admins_enable_and_subscribe_to_all_in_the_app(
 async def test_a_rotated_keys_successor_inherits_its_webhooks(
     client: httpx.AsyncClient, tenant: Tenant, db: Database, now: bool
 ) -> None:
-    key_id, headers = await make_key(db, tenant, ["webhooks:write", "tickets:read"])
+    key_id, headers = await make_scoped_key(db, tenant, ["webhooks:write", "tickets:read"])
     made = await client.post(
         "/api/v1/webhooks", json={"url": HOOK, "events": ["ticket.created"]}, headers=headers
     )

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.conftest import Tenant
-from tests.webhooks.conftest import Receiver, create_ticket, create_webhook, wait_until
+from tests.support.receiver import Receiver, wait_until
+from tests.support.tenants import Tenant
+from tests.support.webhooks import create_ticket, create_webhook
 from tixallo.app import create_app
 from tixallo.config import Settings
 from tixallo.db import Database

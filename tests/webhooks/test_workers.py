@@ -4,10 +4,7 @@ with SIGKILL mid-stream loses nothing once a worker runs again."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,14 +12,14 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from tests.conftest import Tenant
-from tests.webhooks.conftest import Receiver, Reply, create_ticket, create_webhook, wait_until
+from tests.support.receiver import Receiver, Reply, wait_until
+from tests.support.server import Process, worker
+from tests.support.tenants import Tenant
+from tests.support.webhooks import create_ticket, create_webhook
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.webhooks.models import SUCCEEDED, WebhookAttempt, WebhookDelivery
 from tixallo.webhooks.worker import Worker
-
-TIXALLO = str(Path(sys.executable).with_name("tixallo"))
 
 
 async def _statuses(db: Database) -> Counter[str]:
@@ -65,19 +62,15 @@ async def test_two_workers_never_send_one_attempt_twice(
     assert await _statuses(db) == Counter({SUCCEEDED: expected})
 
 
-def _start_worker(database_url: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TIXALLO_DATABASE_URL": database_url,
-        "TIXALLO_WEBHOOK_ALLOW_PRIVATE": "true",
-        "TIXALLO_WEBHOOK_TIMEOUT_SECONDS": "1",
-        "TIXALLO_WEBHOOK_RETRY_DELAYS": "0.05,0.1,0.2",
-    }
-    return subprocess.Popen(
-        [TIXALLO, "worker", "--poll-interval", "0.02"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+def _worker(database_url: str, log_path: Path) -> Process:
+    return worker(
+        {
+            "TIXALLO_DATABASE_URL": database_url,
+            "TIXALLO_WEBHOOK_ALLOW_PRIVATE": "true",
+            "TIXALLO_WEBHOOK_TIMEOUT_SECONDS": "1",
+            "TIXALLO_WEBHOOK_RETRY_DELAYS": "0.05,0.1,0.2",
+        },
+        log_path,
     )
 
 
@@ -87,6 +80,7 @@ async def test_kill_9_mid_stream_then_restart_delivers_every_event(
     db: Database,
     database_url: str,
     receiver: Receiver,
+    tmp_path: Path,
 ) -> None:
     receiver.reply = lambda _r: Reply(delay=0.02)
     paths = ["/a", "/b"]
@@ -107,24 +101,24 @@ async def test_kill_9_mid_stream_then_restart_delivers_every_event(
         )
     assert len(events) == 80
 
-    first = _start_worker(database_url)
+    first = _worker(database_url, tmp_path / "first.log")
+    first.start()
     try:
         await wait_until(lambda: len(receiver.requests) >= 40, timeout=60)
     finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    assert first.returncode == -signal.SIGKILL
+        first.kill()
+    assert first.history == [-signal.SIGKILL]
     at_kill = len(receiver.requests)
     assert at_kill < len(paths) * len(events), "the worker finished before it was killed"
 
-    second = _start_worker(database_url)
+    second = _worker(database_url, tmp_path / "second.log")
+    second.start()
     started = time.monotonic()
     try:
         await wait_until(lambda: all(set(receiver.ids(p)) == events for p in paths), timeout=90)
     finally:
-        second.send_signal(signal.SIGTERM)
-        _, err = second.communicate(timeout=30)
-    assert second.returncode == 0, err.decode()[-2000:]
+        exit_code = second.terminate(timeout=30)
+    assert exit_code == 0, second.log()[-2000:]
     sent = Counter((r.path, r.headers["webhook-id"]) for r in receiver.requests)
     # At least once: an attempt in flight at the kill may go out again, never more.
     assert sum(sent.values()) - len(sent) <= len(paths)

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Tenant, TenantFactory
+from tests.support.tenants import Tenant, TenantFactory
 from tixallo.db import Database
 from tixallo.errors import NotFound
 from tixallo.workspaces import service as workspaces

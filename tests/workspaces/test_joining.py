@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import Tenant, TenantFactory
+from tests.support.tenants import Tenant, TenantFactory
 from tests.support.web import csrf_of
 from tixallo.db import Database
 from tixallo.errors import Conflict

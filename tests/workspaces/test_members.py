@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Tenant, TenantFactory
+from tests.support.tenants import Tenant, TenantFactory
 from tests.support.web import PASSWORD, sign_in
 from tixallo.context import Ctx
 from tixallo.db import Database

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Tenant, TenantFactory
+from tests.support.tenants import Tenant, TenantFactory
 from tixallo.auth import service as auth
 from tixallo.context import Ctx
 from tixallo.db import Database

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.external.test_documented_tickets import assert_error
-from tests.conftest import Tenant, TenantFactory
+from tests.support.external import assert_error
+from tests.support.tenants import Tenant, TenantFactory
 from tixallo.context import ALL_SCOPES
 
 
@@ -53,12 +53,12 @@ RESOURCE_ENDPOINTS = [e for e in ENDPOINTS if "{" in e.path]
 
 
 @dataclass
-class Resources:
+class ExternalResources:
     ticket: str
     conversation: str
 
 
-async def make_resources(client: httpx.AsyncClient, tenant: Tenant) -> Resources:
+async def make_external_resources(client: httpx.AsyncClient, tenant: Tenant) -> ExternalResources:
     ticket = await client.post(
         "/api/external/tickets",
         json={"subject": "Theirs", "description": "Private", "createdByEmail": "b@example.com"},
@@ -70,15 +70,17 @@ async def make_resources(client: httpx.AsyncClient, tenant: Tenant) -> Resources
         headers=tenant.headers,
     )
     assert ticket.status_code == conversation.status_code == 201
-    return Resources(ticket.json()["id"], conversation.json()["id"])
+    return ExternalResources(ticket.json()["id"], conversation.json()["id"])
 
 
-def url(endpoint: Endpoint, resources: Resources) -> str:
+def url(endpoint: Endpoint, resources: ExternalResources) -> str:
     path = endpoint.path.format(ticket=resources.ticket, conversation=resources.conversation)
     return f"/api/external{path}"
 
 
-async def assert_untouched(client: httpx.AsyncClient, tenant: Tenant, res: Resources) -> None:
+async def assert_untouched(
+    client: httpx.AsyncClient, tenant: Tenant, res: ExternalResources
+) -> None:
     ticket = await client.get(f"/api/external/tickets/{res.ticket}", headers=tenant.headers)
     assert ticket.json()["status"] == "OPEN"
     assert ticket.json()["comments"] == []
@@ -94,7 +96,7 @@ async def test_another_workspaces_resource_is_404(
     client: httpx.AsyncClient, tenants: TenantFactory, endpoint: Endpoint
 ) -> None:
     mine, theirs = await tenants(), await tenants()
-    resources = await make_resources(client, theirs)
+    resources = await make_external_resources(client, theirs)
     response = await client.request(
         endpoint.method, url(endpoint, resources), json=endpoint.body, headers=mine.headers
     )
@@ -108,7 +110,7 @@ async def test_lists_show_only_your_workspace(
     client: httpx.AsyncClient, tenants: TenantFactory, path: str
 ) -> None:
     mine, theirs = await tenants(), await tenants()
-    await make_resources(client, theirs)
+    await make_external_resources(client, theirs)
     body = (await client.get(f"/api/external{path}", headers=mine.headers)).json()
     assert body["total"] == 0
     assert body.get("tickets", body.get("conversations")) == []
@@ -118,7 +120,7 @@ async def test_another_workspaces_member_cannot_be_assigned(
     client: httpx.AsyncClient, tenants: TenantFactory
 ) -> None:
     mine, theirs = await tenants(), await tenants()
-    resources = await make_resources(client, mine)
+    resources = await make_external_resources(client, mine)
     for ref in (theirs.created.owner.id, theirs.created.user.email):
         response = await client.patch(
             f"/api/external/tickets/{resources.ticket}",
@@ -134,7 +136,7 @@ async def test_another_workspaces_member_cannot_send_as_agent(
     client: httpx.AsyncClient, tenants: TenantFactory
 ) -> None:
     mine, theirs = await tenants(), await tenants()
-    resources = await make_resources(client, mine)
+    resources = await make_external_resources(client, mine)
     response = await client.post(
         f"/api/external/chat/conversations/{resources.conversation}/messages",
         json={"content": "Hi", "senderType": "agent", "senderId": theirs.created.owner.id},
@@ -149,7 +151,7 @@ async def test_a_key_without_the_scope_is_403(
     client: httpx.AsyncClient, tenants: TenantFactory, endpoint: Endpoint
 ) -> None:
     tenant = await tenants()
-    resources = await make_resources(client, tenant)
+    resources = await make_external_resources(client, tenant)
     others = [s for s in ALL_SCOPES if s != endpoint.scope]
     lacking = {"Authorization": f"Bearer {await tenants.key(tenant, others)}"}
     response = await client.request(
@@ -167,7 +169,7 @@ async def test_the_scope_alone_is_enough(
     client: httpx.AsyncClient, tenants: TenantFactory, endpoint: Endpoint
 ) -> None:
     tenant = await tenants()
-    resources = await make_resources(client, tenant)
+    resources = await make_external_resources(client, tenant)
     only = {"Authorization": f"Bearer {await tenants.key(tenant, [endpoint.scope])}"}
     response = await client.request(
         endpoint.method, url(endpoint, resources), json=endpoint.body, headers=only

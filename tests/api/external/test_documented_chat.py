@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.external.test_documented_tickets import assert_error, parse_time
-from tests.conftest import Tenant, TenantFactory
+from tests.support.external import assert_error, parse_time
+from tests.support.tenants import Tenant, TenantFactory
 
 BASE = "/api/external/chat/conversations"
 DOC_VISITOR = {"visitorName": "Sam", "visitorEmail": "sam@example.com"}

@@ -3,13 +3,13 @@ field names, defaults, status codes, upper-case enums, limit clamping and offset
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Tenant, TenantFactory
+from tests.support.external import assert_error, parse_time
+from tests.support.tenants import Tenant, TenantFactory
 
 DOC_TICKET = {
     "subject": "Login page shows blank screen",
@@ -33,12 +33,6 @@ STATUSES = ["OPEN", "IN_PROGRESS", "WAITING", "RESOLVED", "CLOSED"]
 PRIORITIES = ["LOW", "MEDIUM", "HIGH", "URGENT"]
 
 
-def parse_time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    assert parsed.tzinfo is not None
-    return parsed
-
-
 async def create(
     client: httpx.AsyncClient,
     tenant: Tenant,
@@ -53,15 +47,6 @@ async def create(
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-def assert_error(response: httpx.Response, status: int, param: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert set(error) == {"type", "message", "param", "request_id"}
-    assert error["message"]
-    if param is not None:
-        assert error["param"] == param
 
 
 async def test_create_answers_201_with_the_documented_ticket(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Tenant, ticket_body
+from tests.support.tenants import Tenant, ticket_body
 from tixallo.db import Database
 from tixallo.tickets import service as tickets
 from tixallo.workspaces.service import add_member

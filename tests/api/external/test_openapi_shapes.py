@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Tenant
 from tests.support.response_models import conforms
+from tests.support.tenants import Tenant
 from tixallo.api.external import responses
 from tixallo.db import Database
 from tixallo.tickets import service as tickets

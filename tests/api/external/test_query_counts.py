@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 from tixallo.db import Database
 from tixallo.workspaces.service import add_member
 

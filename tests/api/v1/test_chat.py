@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Tenant, TenantFactory
+from tests.support.tenants import Tenant, TenantFactory
 from tixallo.context import ALL_SCOPES
 
 BASE = "/api/v1/chat/conversations"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Tenant, ticket_body
+from tests.support.tenants import Tenant, ticket_body
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -38,7 +38,7 @@ async def test_errors_carry_no_etag(client: httpx.AsyncClient, tenant: Tenant) -
 async def test_a_stale_tag_does_not_hide_another_workspace(
     client: httpx.AsyncClient, tenants: object
 ) -> None:
-    from tests.conftest import TenantFactory
+    from tests.support.tenants import TenantFactory
 
     assert isinstance(tenants, TenantFactory)
     a, b = await tenants(), await tenants()

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.conftest import Tenant, ticket_body
+from tests.support.tenants import Tenant, ticket_body
 from tixallo.app import create_app
 from tixallo.config import Settings
 from tixallo.db import Database
@@ -127,7 +127,7 @@ async def test_missing_or_unknown_key_is_401(
 async def test_key_without_scope_is_403_naming_it(
     client: httpx.AsyncClient, tenants: object
 ) -> None:
-    from tests.conftest import TenantFactory
+    from tests.support.tenants import TenantFactory
 
     assert isinstance(tenants, TenantFactory)
     reader = await tenants(scopes=["tickets:read"])
@@ -202,7 +202,7 @@ async def test_too_many_database_connections_is_503(backend: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from tests.conftest import POSTGRES_URL
+    from tests.support.databases import POSTGRES_URL
 
     admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:

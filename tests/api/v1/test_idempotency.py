@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.conftest import Tenant, ticket_body
+from tests.support.tenants import Tenant, ticket_body
 from tixallo import clock
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -40,7 +40,7 @@ async def test_same_key_with_another_body_is_409(client: httpx.AsyncClient, tena
 
 
 async def test_keys_are_per_workspace(client: httpx.AsyncClient, tenants: object) -> None:
-    from tests.conftest import TenantFactory
+    from tests.support.tenants import TenantFactory
 
     assert isinstance(tenants, TenantFactory)
     a, b = await tenants(), await tenants()

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from tests.conftest import Tenant
 from tests.support.response_models import conforms
+from tests.support.tenants import Tenant
 from tixallo.api import openapi
 from tixallo.api.v1 import responses
 from tixallo.config import Settings

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Tenant, ticket_body
+from tests.support.tenants import Tenant, ticket_body
 from tixallo.db import Database
 from tixallo.workspaces.service import add_member
 
