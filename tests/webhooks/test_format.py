@@ -8,27 +8,29 @@ when bad, everywhere it is set, and a change applies to new deliveries only.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.support.receiver import Receiver, wait_until
-from tests.support.tenants import Tenant
+from tests.support.cli import run_tixallo
+from tests.support.receiver import Receiver, Reply, wait_until
+from tests.support.tenants import Tenant, TenantFactory
 from tests.support.web import sign_in
 from tests.support.webhooks import create_ticket, create_webhook, running_worker
 from tixallo.config import Settings
 from tixallo.db import Database
 from tixallo.tacohelp import shapes
 from tixallo.tickets import service as tickets
+from tixallo.webhooks import formats
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 NOTE = "INTERNAL: the customer is a known troll"
@@ -278,6 +280,95 @@ async def test_a_format_change_applies_to_new_deliveries_only(
     assert later[second]["data"]["subject"] == "Second"
 
 
+async def test_a_payload_that_cannot_be_rendered_holds_up_nothing_and_is_not_lost(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    db: Database,
+    settings: Settings,
+    make_receiver: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tacohelp body that fails to render (a bug, say a shape that no longer fits) is not
+    allowed to stop fan-out: the other endpoints get their events, the failing delivery
+    shows why in its own log, and once the cause is gone a redeliver sends it."""
+    taco, native = make_receiver(), make_receiver()
+    hook = await _hook(client, tenant, taco.url(), ["ticket.created"], "tacohelp")
+    await create_webhook(client, tenant, native.url(), ["ticket.created"])
+
+    async def broken(*_args: Any, **_kwargs: Any) -> dict[str, Any]:
+        raise RuntimeError("the shape no longer fits")
+
+    monkeypatch.setattr(formats, "ticket_document", broken)
+    ticket_id = await create_ticket(client, tenant)
+    deliveries = f"/api/v1/webhooks/{hook['id']}/deliveries"
+
+    async def taco_delivery() -> dict[str, Any]:
+        listed = await client.get(deliveries, headers=tenant.headers)
+        found: dict[str, Any] = listed.json()["data"][0]
+        return found
+
+    async with running_worker(db, settings):
+        await wait_until(lambda: len(native.requests) == 1)
+        for _ in range(100):
+            if (await taco_delivery())["status"] == "failed":
+                break
+            await asyncio.sleep(0.05)
+    assert native.requests[0].json["data"]["id"] == ticket_id
+    assert taco.requests == []  # nothing half-built was sent
+    failed = await taco_delivery()
+    assert failed["status"] == "failed"
+    assert "could not be built" in (failed["last_error"] or "")
+
+    monkeypatch.undo()
+    redelivered = await client.post(
+        f"{deliveries}/{failed['id']}/redeliver", headers=tenant.headers
+    )
+    assert redelivered.status_code == 202
+    await _deliver(db, settings, taco, 1)
+    assert taco.requests[0].json["data"] == await _external(client, tenant, f"tickets/{ticket_id}")
+
+
+async def test_a_retried_tacohelp_delivery_sends_the_same_bytes_after_the_ticket_changed(
+    client: httpx.AsyncClient, tenant: Tenant, db: Database, settings: Settings, receiver: Receiver
+) -> None:
+    await _hook(client, tenant, receiver.url(), ["ticket.created"], "tacohelp")
+    answers = iter([500])
+    receiver.reply = lambda _r: Reply(status=next(answers, 200))
+    ticket_id = await create_ticket(client, tenant, subject="Before")
+    async with running_worker(db, settings):
+        await wait_until(lambda: len(receiver.requests) == 1)
+    changed = await client.patch(
+        f"/api/v1/tickets/{ticket_id}", json={"subject": "After"}, headers=tenant.headers
+    )
+    assert changed.status_code == 200, changed.text
+    await _deliver(db, settings, receiver, 2)
+
+    first, retry = receiver.requests[0], receiver.requests[1]
+    assert retry.body == first.body  # the snapshot made at fan-out, byte for byte
+    assert retry.json["data"]["subject"] == "Before"
+    assert retry.headers["webhook-id"] == first.headers["webhook-id"]
+
+
+async def test_tacohelp_payloads_of_two_workspaces_stay_their_own(
+    client: httpx.AsyncClient,
+    tenants: TenantFactory,
+    db: Database,
+    settings: Settings,
+    make_receiver: Any,
+) -> None:
+    """Two workspaces' tickets share the number 1; each endpoint gets its own workspace's."""
+    a, b = await tenants(), await tenants()
+    got: dict[str, Receiver] = {}
+    for tenant, subject in ((a, "Ticket of A"), (b, "Ticket of B")):
+        got[subject] = make_receiver()
+        await _hook(client, tenant, got[subject].url(), ["ticket.created"], "tacohelp")
+        await create_ticket(client, tenant, subject=subject)
+    async with running_worker(db, settings):
+        await wait_until(lambda: all(len(r.requests) == 1 for r in got.values()))
+    for subject, received in got.items():
+        assert [r.json["data"]["subject"] for r in received.requests] == [subject]
+
+
 async def test_the_app_sets_the_format_refuses_a_bad_one_and_tests_in_it(
     client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver
 ) -> None:
@@ -324,14 +415,7 @@ def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
         "TIXALLO_DATABASE_URL": settings.database_url or "",
         "TIXALLO_WEBHOOK_ALLOW_PRIVATE": "true",
     }
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("tixallo")), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_tixallo(env, *args, ok=False, timeout=120)
 
 
 async def test_the_cli_sets_the_format_and_refuses_a_bad_one(

@@ -95,15 +95,16 @@ async def _create_deliveries(session: AsyncSession, rows: list[Row[Any]]) -> int
         if _receives(endpoint, row)
     ]
     tacohelp_events = {row.id: row for row, endpoint in pairs if endpoint.format == TACOHELP}
-    bodies = await formats.tacohelp_bodies(session, list(tacohelp_events.values()))
+    rendered = await formats.tacohelp_bodies(session, list(tacohelp_events.values()))
     now = clock.now()
     deliveries: list[dict[str, Any]] = []
     for row, endpoint in pairs:
         body: bytes | None = None
         if endpoint.format == TACOHELP:
-            body = bodies.get(row.id)
-            if body is None:
+            if row.id in rendered.gone:
                 continue  # its ticket or conversation is gone: nothing to show in that shape
+            # None when rendering failed: the worker renders it when it sends.
+            body = rendered.bodies.get(row.id)
         deliveries.append(
             {
                 "id": ids.new_id("whd"),
@@ -116,6 +117,7 @@ async def _create_deliveries(session: AsyncSession, rows: list[Row[Any]]) -> int
                 "attempt_count": 0,
                 "round_attempts": 0,
                 "next_attempt_at": now,
+                "format": endpoint.format,
                 "body": body.decode() if body is not None else None,
                 "created_at": now,
             }

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock
@@ -96,27 +96,75 @@ def _subject(event_type: str, data: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-async def tacohelp_bodies(session: AsyncSession, events: Sequence[Row[Any]]) -> dict[str, bytes]:
-    """The tacohelp body of each event (rows of ``id, workspace_id, type, created_at``),
-    by event id. Each ticket or conversation is loaded once per call, in its own workspace.
-    An event whose object is gone gets no body (and so no tacohelp delivery)."""
+class EventRef(Protocol):
+    """What rendering needs of an outbox event (a row of the fan-out, or the model)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def workspace_id(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """Tacohelp bodies by event id. An event in ``gone`` is about a ticket or conversation
+    that no longer exists: it has no tacohelp delivery. An event in neither could not be
+    rendered now (a bug or a database error): its delivery is made without a body and the
+    worker renders it when it sends, so one bad event never holds up the others."""
+
+    bodies: dict[str, bytes] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
+
+
+async def tacohelp_bodies(session: AsyncSession, events: Sequence[EventRef]) -> Rendered:
+    """The tacohelp body of each event (rows of ``id, workspace_id, type, created_at``).
+    Each ticket or conversation is loaded once per call, in its own workspace."""
     data = await repository.event_data(session, [e.id for e in events])
     documents: dict[tuple[str, str, str], dict[str, Any] | None] = {}
-    bodies: dict[str, bytes] = {}
+    rendered = Rendered()
     for event in events:
-        subject = _subject(event.type, data[event.id])
-        if subject is None:
-            continue
-        kind, subject_id = subject
-        key = (event.workspace_id, kind, subject_id)
-        if key not in documents:
-            documents[key] = await _document(session, Ctx(event.workspace_id), kind, subject_id)
-        document = documents[key]
-        if document is None:
-            log.warning("no tacohelp payload for event %s: its %s is gone", event.id, kind)
-            continue
-        bodies[event.id] = tacohelp_body(event.type, event.created_at, document)
-    return bodies
+        try:
+            subject = _subject(event.type, data[event.id])
+            if subject is None:
+                continue
+            kind, subject_id = subject
+            key = (event.workspace_id, kind, subject_id)
+            if key not in documents:
+                ctx = Ctx(event.workspace_id)
+                documents[key] = await _document(session, ctx, kind, subject_id)
+            document = documents[key]
+            if document is None:
+                log.warning("no tacohelp payload for event %s: its %s is gone", event.id, kind)
+                rendered.gone.add(event.id)
+                continue
+            rendered.bodies[event.id] = tacohelp_body(event.type, event.created_at, document)
+        except Exception:
+            # Rendered again by the worker at send time; the failure shows in that
+            # delivery's attempts instead of stopping every other event's fan-out.
+            log.exception("the tacohelp payload of event %s could not be rendered", event.id)
+    return rendered
+
+
+async def body_at_send_time(session: AsyncSession, event: EventRef) -> bytes:
+    """The tacohelp body of a delivery that got none at fan-out, rendered now. Raises
+    :class:`PayloadUnavailable` (with the reason the delivery's log shows) if it cannot be."""
+    try:
+        rendered = await tacohelp_bodies(session, [event])
+    except Exception as exc:  # the event's data could not even be read
+        raise PayloadUnavailable("the tacohelp payload could not be built") from exc
+    if event.id in rendered.bodies:
+        return rendered.bodies[event.id]
+    if event.id in rendered.gone:
+        raise PayloadUnavailable("the ticket or conversation of this event no longer exists")
+    raise PayloadUnavailable("the tacohelp payload could not be built (see the server log)")
+
+
+class PayloadUnavailable(Exception):
+    """A tacohelp body that cannot be rendered; the message is safe to show in the log."""
 
 
 async def _document(

@@ -96,8 +96,13 @@ class WebhookDelivery(Base):
     last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # The body rendered at fan-out for a tacohelp endpoint, sent (and signed) as is on every
-    # attempt; NULL for tixallo deliveries, whose body is the outbox event's.
+    # The endpoint's format when the delivery was made: a later change of the endpoint's
+    # format applies to new deliveries only.
+    format: Mapped[str] = mapped_column(String(16), default=TIXALLO, server_default=TIXALLO)
+    # The body rendered at fan-out for a tacohelp delivery, sent (and signed) as is on every
+    # attempt; NULL for tixallo deliveries, whose body is the outbox event's, and for a
+    # tacohelp delivery whose body could not be rendered at fan-out (the worker renders it
+    # when it sends, so the failure shows, and retries, in the delivery's own log).
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

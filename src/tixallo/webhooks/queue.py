@@ -83,11 +83,17 @@ async def leased_endpoint(
 
 async def due_deliveries(
     session: AsyncSession, endpoint_id: str, now: datetime, limit: int
-) -> list[tuple[str, datetime | None, str | None, Event]]:
+) -> list[tuple[str, datetime | None, str, str | None, Event]]:
     """The endpoint's deliveries due now, oldest event first: ``(delivery id, due time,
-    stored body or None, event)``."""
+    the delivery's format, stored body or None, event)``."""
     stmt = (
-        select(WebhookDelivery.id, WebhookDelivery.next_attempt_at, WebhookDelivery.body, Event)
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.next_attempt_at,
+            WebhookDelivery.format,
+            WebhookDelivery.body,
+            Event,
+        )
         .join(Event, Event.id == WebhookDelivery.event_id)
         .where(
             WebhookDelivery.endpoint_id == endpoint_id,
@@ -97,7 +103,7 @@ async def due_deliveries(
         .order_by(WebhookDelivery.event_created_at, WebhookDelivery.event_id)
         .limit(limit)
     )
-    return [(row[0], row[1], row[2], row[3]) for row in await session.execute(stmt)]
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in await session.execute(stmt)]
 
 
 async def lock_endpoints(

@@ -29,12 +29,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tixallo import clock, ids
 from tixallo.config import Settings
 from tixallo.db import Database
+from tixallo.events.models import Event
 from tixallo.events.service import event_payload
-from tixallo.webhooks import fanout, policy, queue, sealing, sender, signing
+from tixallo.webhooks import fanout, formats, policy, queue, sealing, sender, signing
+from tixallo.webhooks.models import TACOHELP
 
 log = logging.getLogger("tixallo.webhooks")
 
@@ -47,9 +50,12 @@ RECORD_BATCH = 500
 class _Due:
     delivery_id: str
     event_id: str
-    body: bytes
+    # None when a tacohelp body cannot be rendered: the attempt fails with ``unavailable``
+    # as its error, without a request, and is retried like any failed attempt.
+    body: bytes | None
     # The due time it was loaded with: a redeliver or enable meanwhile changes it.
     due_at: datetime | None
+    unavailable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +202,8 @@ class Worker:
             return sender.Outcome(
                 False, None, "the signing secret cannot be opened (TIXALLO_SECRET_KEY?)", 0
             )
+        if item.body is None:
+            return sender.Outcome(False, None, item.unavailable, 0)
         headers = signing.signed_headers(batch.secret, item.event_id, int(time.time()), item.body)
         return await sender.send(
             self._client,
@@ -212,18 +220,9 @@ class Worker:
             if endpoint is None:
                 return None
             rows = await queue.due_deliveries(session, endpoint_id, clock.now(), self.batch_size)
-            # A stored body (tacohelp format) was rendered at fan-out; otherwise the body is
-            # the event as v1 shows it.
             items = [
-                _Due(
-                    delivery_id,
-                    event.id,
-                    body.encode()
-                    if body is not None
-                    else signing.encode_body(event_payload(event)),
-                    due,
-                )
-                for delivery_id, due, body, event in rows
+                await _due(session, delivery_id, due, payload_format, body, event)
+                for delivery_id, due, payload_format, body, event in rows
             ]
         try:
             secret: str | None = sealing.open_sealed(
@@ -330,3 +329,24 @@ def in_process_worker(settings: Settings, db: Database) -> BackgroundWorker | No
     if wanted is None:
         wanted = settings.is_sqlite
     return BackgroundWorker(Worker(db, settings)) if wanted else None
+
+
+async def _due(
+    session: AsyncSession,
+    delivery_id: str,
+    due: datetime | None,
+    payload_format: str,
+    body: str | None,
+    event: Event,
+) -> _Due:
+    """What one delivery sends: its stored body (tacohelp, rendered at fan-out), the event
+    as v1 shows it (tixallo), or a tacohelp body rendered now when fan-out could not."""
+    if body is not None:
+        return _Due(delivery_id, event.id, body.encode(), due)
+    if payload_format != TACOHELP:
+        return _Due(delivery_id, event.id, signing.encode_body(event_payload(event)), due)
+    try:
+        rendered = await formats.body_at_send_time(session, event)
+    except formats.PayloadUnavailable as exc:
+        return _Due(delivery_id, event.id, None, due, unavailable=str(exc))
+    return _Due(delivery_id, event.id, rendered, due)

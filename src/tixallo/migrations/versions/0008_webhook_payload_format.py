@@ -8,6 +8,9 @@ they receive does not change.
 ``webhook_deliveries.body`` holds the body rendered at fan-out for a ``tacohelp`` endpoint (a
 snapshot of the ticket or conversation then), so every retry sends, and signs, the same bytes.
 NULL for ``tixallo`` deliveries, whose body is built from the outbox event as before.
+``webhook_deliveries.format`` is the endpoint's format when the delivery was made (existing
+deliveries: ``tixallo``), so a format change applies to new deliveries only, and a tacohelp
+delivery whose body could not be rendered at fan-out is rendered by the worker instead.
 
 Revision ID: 0008
 Revises: 0007
@@ -30,11 +33,15 @@ def upgrade() -> None:
             sa.Column("format", sa.String(length=16), nullable=False, server_default="tixallo")
         )
     with op.batch_alter_table("webhook_deliveries") as batch_op:
+        batch_op.add_column(
+            sa.Column("format", sa.String(length=16), nullable=False, server_default="tixallo")
+        )
         batch_op.add_column(sa.Column("body", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("webhook_deliveries") as batch_op:
         batch_op.drop_column("body")
+        batch_op.drop_column("format")
     with op.batch_alter_table("webhook_endpoints") as batch_op:
         batch_op.drop_column("format")
