@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
+from tests.support.cli import run_tixallo
 from tixallo.webhooks.signing import SECRET_PREFIX
-
-TIXALLO = str(Path(sys.executable).with_name("tixallo"))
 
 
 def _tixallo(
@@ -21,9 +18,7 @@ def _tixallo(
         "TIXALLO_DATABASE_URL": database_url,
         "TIXALLO_WEBHOOK_ALLOW_PRIVATE": "true" if private else "false",
     }
-    return subprocess.run(
-        [TIXALLO, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    return run_tixallo(env, *args, ok=False, timeout=120)
 
 
 def test_webhook_create_prints_the_secret_last_and_list_shows_it(database_url: str) -> None:

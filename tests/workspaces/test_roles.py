@@ -57,6 +57,15 @@ def test_other_members_are_refused_settings(role: str | None) -> None:
     assert not roles.is_admin(ctx)
 
 
+def test_a_member_context_missing_its_member_id_is_still_held_to_the_members_rules() -> None:
+    """A context that says a member acts but lacks the member id (a future adapter's slip)
+    is not mistaken for the operator."""
+    ctx = Ctx(workspace_id="ws_1", actor="member:mem_1", role="agent")
+    with pytest.raises(Forbidden):
+        roles.check_admin(ctx)
+    assert "owner" not in roles.invitable_roles(ctx)
+
+
 def test_keys_and_the_operator_have_no_role_and_pass_by_their_scopes() -> None:
     key = Ctx(workspace_id="ws_1", actor="key:key_1", scopes=frozenset({"tickets:read"}))
     operator = Ctx(workspace_id="ws_1")

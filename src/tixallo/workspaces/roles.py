@@ -18,6 +18,12 @@ ROLES_SHOWN = ("agent", "admin", "owner")
 NOT_ADMIN = "Settings are for workspace owners and admins."
 
 
+def _acts_as_member(ctx: Ctx) -> bool:
+    """Whether a member acts, judged by both fields a member's context carries, so that a
+    context built with only one of them is held to the member's rules, not the operator's."""
+    return ctx.member_id is not None or ctx.actor.startswith("member:")
+
+
 def is_admin(ctx: Ctx) -> bool:
     """Whether the acting member is an owner or admin (False for keys and the operator,
     which have no role: this answers "show the settings", not "may the CLI")."""
@@ -28,12 +34,12 @@ def check_admin(ctx: Ctx) -> None:
     """Refuse (:class:`Forbidden`) a member who is neither owner nor admin. Keys and the
     operator (the CLI, background jobs) act without a member and pass: what a key may do is
     its scopes, checked at the adapter. A member's context without a role is refused."""
-    if ctx.member_id is not None and not is_admin(ctx):
+    if _acts_as_member(ctx) and not is_admin(ctx):
         raise Forbidden(NOT_ADMIN)
 
 
 def invitable_roles(ctx: Ctx) -> tuple[str, ...]:
     """The roles to offer in the actor's invite form: only owners (or the operator) invite
     owners. The invite itself is checked again under the workspace lock."""
-    may_give_owner = ctx.member_id is None or ctx.role == "owner"
+    may_give_owner = not _acts_as_member(ctx) or ctx.role == "owner"
     return tuple(role for role in ROLES_SHOWN if role != "owner" or may_give_owner)
