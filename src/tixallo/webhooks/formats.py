@@ -149,6 +149,10 @@ async def tacohelp_bodies(session: AsyncSession, events: Sequence[EventRef]) -> 
     return rendered
 
 
+class PayloadUnavailable(Exception):
+    """A tacohelp body that cannot be rendered; the message is safe to show in the log."""
+
+
 async def body_at_send_time(session: AsyncSession, event: EventRef) -> bytes:
     """The tacohelp body of a delivery that got none at fan-out, rendered now. Raises
     :class:`PayloadUnavailable` (with the reason the delivery's log shows) if it cannot be."""
@@ -161,10 +165,6 @@ async def body_at_send_time(session: AsyncSession, event: EventRef) -> bytes:
     if event.id in rendered.gone:
         raise PayloadUnavailable("the ticket or conversation of this event no longer exists")
     raise PayloadUnavailable("the tacohelp payload could not be built (see the server log)")
-
-
-class PayloadUnavailable(Exception):
-    """A tacohelp body that cannot be rendered; the message is safe to show in the log."""
 
 
 async def _document(
